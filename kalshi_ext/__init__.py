@@ -1,0 +1,1 @@
+"""kalshi_ext: the hand-written, ergonomic layer over kalshi_generated."""
