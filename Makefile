@@ -1,0 +1,43 @@
+# Every target creates the virtual environment it needs; nothing is installed by hand.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UPSTREAM ?= ../shared/upstream/kalshi-openapi-3.31.0.yaml
+SPEC := openapi/kalshi-portfolio.yaml
+GENERATED := kalshi_generated
+# The generator runs ruff post-hooks: the venv's bin must come first on PATH.
+GEN_ENV := PATH="$(CURDIR)/$(BIN):$$PATH"
+
+.PHONY: venv regen update-spec check-generated lint type test demo bench clean
+
+venv: $(BIN)/.installed
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24,<27"
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+regen: venv
+	$(GEN_ENV) $(BIN)/python scripts/regen.py $(SPEC) $(GENERATED)
+
+update-spec: venv
+	$(BIN)/python scripts/derive_spec.py $(UPSTREAM) $(SPEC)
+	$(MAKE) regen
+
+check-generated: venv
+	$(GEN_ENV) $(BIN)/python scripts/regen.py --check $(SPEC) $(GENERATED)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+type: venv
+	$(BIN)/mypy --strict kalshi_ext
+	$(BIN)/mypy $(GENERATED)
+
+test: venv lint type check-generated
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache

@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.book_side import BookSide
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="AmendOrderV2Request")
+
+
+@_attrs_define
+class AmendOrderV2Request:
+    """
+    Example:
+        {'ticker': 'HIGHNY-24JAN01-T60', 'side': 'bid', 'price': '0.5700', 'count': '8.00', 'client_order_id':
+            '8c35ecb3-328f-4f52-8c7c-0f4b9862f8d1', 'updated_client_order_id': '2a0e3fc9-b593-4aa3-96e5-82f7f7566c2a',
+            'exchange_index': 0}
+
+    Attributes:
+        ticker (str):
+        side (BookSide):
+        price (str):  Example: 0.5600.
+        count (str):  Example: 10.00.
+        client_order_id (str | Unset):
+        updated_client_order_id (str | Unset):
+        expiration_time (int | Unset):
+        exchange_index (int | Unset):  Example: 0.
+    """
+
+    ticker: str
+    side: BookSide
+    price: str
+    count: str
+    client_order_id: str | Unset = UNSET
+    updated_client_order_id: str | Unset = UNSET
+    expiration_time: int | Unset = UNSET
+    exchange_index: int | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        ticker = self.ticker
+
+        side = self.side.value
+
+        price = self.price
+
+        count = self.count
+
+        client_order_id = self.client_order_id
+
+        updated_client_order_id = self.updated_client_order_id
+
+        expiration_time = self.expiration_time
+
+        exchange_index = self.exchange_index
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "ticker": ticker,
+                "side": side,
+                "price": price,
+                "count": count,
+            }
+        )
+        if client_order_id is not UNSET:
+            field_dict["client_order_id"] = client_order_id
+        if updated_client_order_id is not UNSET:
+            field_dict["updated_client_order_id"] = updated_client_order_id
+        if expiration_time is not UNSET:
+            field_dict["expiration_time"] = expiration_time
+        if exchange_index is not UNSET:
+            field_dict["exchange_index"] = exchange_index
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+        ticker = d.pop("ticker")
+
+        side = BookSide(d.pop("side"))
+
+        price = d.pop("price")
+
+        count = d.pop("count")
+
+        client_order_id = d.pop("client_order_id", UNSET)
+
+        updated_client_order_id = d.pop("updated_client_order_id", UNSET)
+
+        expiration_time = d.pop("expiration_time", UNSET)
+
+        exchange_index = d.pop("exchange_index", UNSET)
+
+        amend_order_v2_request = cls(
+            ticker=ticker,
+            side=side,
+            price=price,
+            count=count,
+            client_order_id=client_order_id,
+            updated_client_order_id=updated_client_order_id,
+            expiration_time=expiration_time,
+            exchange_index=exchange_index,
+        )
+
+        amend_order_v2_request.additional_properties = d
+        return amend_order_v2_request
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Self, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+if TYPE_CHECKING:
+    from ..models.batch_cancel_orders_v2_request_orders_item import (
+        BatchCancelOrdersV2RequestOrdersItem,
+    )
+
+
+T = TypeVar("T", bound="BatchCancelOrdersV2Request")
+
+
+@_attrs_define
+class BatchCancelOrdersV2Request:
+    """
+    Example:
+        {'orders': [{'order_id': '3b23c1c7-f4ef-4f0d-8b9a-9e53c61f1a0d', 'subaccount': 0, 'exchange_index': 0},
+            {'order_id': 'a6d6010d-6d5f-40a1-a7e7-5501386bb621', 'subaccount': 0, 'exchange_index': 0}]}
+
+    Attributes:
+        orders (list[BatchCancelOrdersV2RequestOrdersItem]):
+    """
+
+    orders: list[BatchCancelOrdersV2RequestOrdersItem]
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        orders = []
+        for orders_item_data in self.orders:
+            orders_item = orders_item_data.to_dict()
+            orders.append(orders_item)
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "orders": orders,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.batch_cancel_orders_v2_request_orders_item import (
+            BatchCancelOrdersV2RequestOrdersItem,
+        )
+
+        d = dict(src_dict)
+        orders = []
+        _orders = d.pop("orders")
+        for orders_item_data in _orders:
+            orders_item = BatchCancelOrdersV2RequestOrdersItem.from_dict(
+                orders_item_data
+            )
+
+            orders.append(orders_item)
+
+        batch_cancel_orders_v2_request = cls(
+            orders=orders,
+        )
+
+        batch_cancel_orders_v2_request.additional_properties = d
+        return batch_cancel_orders_v2_request
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

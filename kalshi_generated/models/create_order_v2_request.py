@@ -1,0 +1,188 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.book_side import BookSide
+from ..models.create_order_v2_request_time_in_force import (
+    CreateOrderV2RequestTimeInForce,
+)
+from ..models.self_trade_prevention_type import SelfTradePreventionType
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="CreateOrderV2Request")
+
+
+@_attrs_define
+class CreateOrderV2Request:
+    """
+    Example:
+        {'ticker': 'HIGHNY-24JAN01-T60', 'client_order_id': '8c35ecb3-328f-4f52-8c7c-0f4b9862f8d1', 'side': 'bid',
+            'count': '10.00', 'price': '0.5600', 'time_in_force': 'good_till_canceled', 'self_trade_prevention_type':
+            'taker_at_cross', 'post_only': False, 'cancel_order_on_pause': False, 'reduce_only': False, 'subaccount': 0,
+            'exchange_index': 0}
+
+    Attributes:
+        ticker (str):
+        side (BookSide):
+        count (str):  Example: 10.00.
+        price (str):  Example: 0.5600.
+        time_in_force (CreateOrderV2RequestTimeInForce):
+        self_trade_prevention_type (SelfTradePreventionType):
+        client_order_id (str | Unset):
+        expiration_time (int | Unset):
+        post_only (bool | Unset):
+        cancel_order_on_pause (bool | Unset):
+        reduce_only (bool | Unset):
+        subaccount (int | Unset):
+        order_group_id (str | Unset):
+        exchange_index (int | Unset):  Example: 0.
+    """
+
+    ticker: str
+    side: BookSide
+    count: str
+    price: str
+    time_in_force: CreateOrderV2RequestTimeInForce
+    self_trade_prevention_type: SelfTradePreventionType
+    client_order_id: str | Unset = UNSET
+    expiration_time: int | Unset = UNSET
+    post_only: bool | Unset = UNSET
+    cancel_order_on_pause: bool | Unset = UNSET
+    reduce_only: bool | Unset = UNSET
+    subaccount: int | Unset = UNSET
+    order_group_id: str | Unset = UNSET
+    exchange_index: int | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        ticker = self.ticker
+
+        side = self.side.value
+
+        count = self.count
+
+        price = self.price
+
+        time_in_force = self.time_in_force.value
+
+        self_trade_prevention_type = self.self_trade_prevention_type.value
+
+        client_order_id = self.client_order_id
+
+        expiration_time = self.expiration_time
+
+        post_only = self.post_only
+
+        cancel_order_on_pause = self.cancel_order_on_pause
+
+        reduce_only = self.reduce_only
+
+        subaccount = self.subaccount
+
+        order_group_id = self.order_group_id
+
+        exchange_index = self.exchange_index
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "ticker": ticker,
+                "side": side,
+                "count": count,
+                "price": price,
+                "time_in_force": time_in_force,
+                "self_trade_prevention_type": self_trade_prevention_type,
+            }
+        )
+        if client_order_id is not UNSET:
+            field_dict["client_order_id"] = client_order_id
+        if expiration_time is not UNSET:
+            field_dict["expiration_time"] = expiration_time
+        if post_only is not UNSET:
+            field_dict["post_only"] = post_only
+        if cancel_order_on_pause is not UNSET:
+            field_dict["cancel_order_on_pause"] = cancel_order_on_pause
+        if reduce_only is not UNSET:
+            field_dict["reduce_only"] = reduce_only
+        if subaccount is not UNSET:
+            field_dict["subaccount"] = subaccount
+        if order_group_id is not UNSET:
+            field_dict["order_group_id"] = order_group_id
+        if exchange_index is not UNSET:
+            field_dict["exchange_index"] = exchange_index
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+        ticker = d.pop("ticker")
+
+        side = BookSide(d.pop("side"))
+
+        count = d.pop("count")
+
+        price = d.pop("price")
+
+        time_in_force = CreateOrderV2RequestTimeInForce(d.pop("time_in_force"))
+
+        self_trade_prevention_type = SelfTradePreventionType(
+            d.pop("self_trade_prevention_type")
+        )
+
+        client_order_id = d.pop("client_order_id", UNSET)
+
+        expiration_time = d.pop("expiration_time", UNSET)
+
+        post_only = d.pop("post_only", UNSET)
+
+        cancel_order_on_pause = d.pop("cancel_order_on_pause", UNSET)
+
+        reduce_only = d.pop("reduce_only", UNSET)
+
+        subaccount = d.pop("subaccount", UNSET)
+
+        order_group_id = d.pop("order_group_id", UNSET)
+
+        exchange_index = d.pop("exchange_index", UNSET)
+
+        create_order_v2_request = cls(
+            ticker=ticker,
+            side=side,
+            count=count,
+            price=price,
+            time_in_force=time_in_force,
+            self_trade_prevention_type=self_trade_prevention_type,
+            client_order_id=client_order_id,
+            expiration_time=expiration_time,
+            post_only=post_only,
+            cancel_order_on_pause=cancel_order_on_pause,
+            reduce_only=reduce_only,
+            subaccount=subaccount,
+            order_group_id=order_group_id,
+            exchange_index=exchange_index,
+        )
+
+        create_order_v2_request.additional_properties = d
+        return create_order_v2_request
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Self, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.deposit import Deposit
+
+
+T = TypeVar("T", bound="GetDepositsResponse")
+
+
+@_attrs_define
+class GetDepositsResponse:
+    """
+    Attributes:
+        deposits (list[Deposit]):
+        cursor (str | Unset):
+    """
+
+    deposits: list[Deposit]
+    cursor: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        deposits = []
+        for deposits_item_data in self.deposits:
+            deposits_item = deposits_item_data.to_dict()
+            deposits.append(deposits_item)
+
+        cursor = self.cursor
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "deposits": deposits,
+            }
+        )
+        if cursor is not UNSET:
+            field_dict["cursor"] = cursor
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.deposit import Deposit
+
+        d = dict(src_dict)
+        deposits = []
+        _deposits = d.pop("deposits")
+        for deposits_item_data in _deposits:
+            deposits_item = Deposit.from_dict(deposits_item_data)
+
+            deposits.append(deposits_item)
+
+        cursor = d.pop("cursor", UNSET)
+
+        get_deposits_response = cls(
+            deposits=deposits,
+            cursor=cursor,
+        )
+
+        get_deposits_response.additional_properties = d
+        return get_deposits_response
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

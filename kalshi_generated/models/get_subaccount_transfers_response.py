@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Self, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.subaccount_transfer import SubaccountTransfer
+
+
+T = TypeVar("T", bound="GetSubaccountTransfersResponse")
+
+
+@_attrs_define
+class GetSubaccountTransfersResponse:
+    """
+    Attributes:
+        transfers (list[SubaccountTransfer]):
+        cursor (str | Unset):
+    """
+
+    transfers: list[SubaccountTransfer]
+    cursor: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        transfers = []
+        for transfers_item_data in self.transfers:
+            transfers_item = transfers_item_data.to_dict()
+            transfers.append(transfers_item)
+
+        cursor = self.cursor
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "transfers": transfers,
+            }
+        )
+        if cursor is not UNSET:
+            field_dict["cursor"] = cursor
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.subaccount_transfer import SubaccountTransfer
+
+        d = dict(src_dict)
+        transfers = []
+        _transfers = d.pop("transfers")
+        for transfers_item_data in _transfers:
+            transfers_item = SubaccountTransfer.from_dict(transfers_item_data)
+
+            transfers.append(transfers_item)
+
+        cursor = d.pop("cursor", UNSET)
+
+        get_subaccount_transfers_response = cls(
+            transfers=transfers,
+            cursor=cursor,
+        )
+
+        get_subaccount_transfers_response.additional_properties = d
+        return get_subaccount_transfers_response
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

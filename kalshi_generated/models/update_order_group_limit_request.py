@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="UpdateOrderGroupLimitRequest")
+
+
+@_attrs_define
+class UpdateOrderGroupLimitRequest:
+    """
+    Attributes:
+        contracts_limit (int | Unset):
+        contracts_limit_fp (None | str | Unset):
+    """
+
+    contracts_limit: int | Unset = UNSET
+    contracts_limit_fp: None | str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        contracts_limit = self.contracts_limit
+
+        contracts_limit_fp: None | str | Unset
+        if isinstance(self.contracts_limit_fp, Unset):
+            contracts_limit_fp = UNSET
+        else:
+            contracts_limit_fp = self.contracts_limit_fp
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update({})
+        if contracts_limit is not UNSET:
+            field_dict["contracts_limit"] = contracts_limit
+        if contracts_limit_fp is not UNSET:
+            field_dict["contracts_limit_fp"] = contracts_limit_fp
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+        contracts_limit = d.pop("contracts_limit", UNSET)
+
+        def _parse_contracts_limit_fp(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        contracts_limit_fp = _parse_contracts_limit_fp(
+            d.pop("contracts_limit_fp", UNSET)
+        )
+
+        update_order_group_limit_request = cls(
+            contracts_limit=contracts_limit,
+            contracts_limit_fp=contracts_limit_fp,
+        )
+
+        update_order_group_limit_request.additional_properties = d
+        return update_order_group_limit_request
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""Regenerate kalshi_generated/ from the derived spec, or check that it is up to date.
+
+Usage: regen.py [--check] SPEC PACKAGE_DIR
+
+The generator (openapi-python-client, pinned in pyproject.toml) writes into a temporary directory;
+the package is then replaced whole, so a file the spec no longer produces does not linger. With
+--check nothing is written: any difference from the committed package is listed and exits 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import filecmp
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+IGNORED = frozenset({"__pycache__", ".ruff_cache", ".mypy_cache"})
+CONFIG = Path(__file__).resolve().parent.parent / "generator-config.yaml"
+
+
+def generate(spec: Path, into: Path) -> Path:
+    """Run the generator; returns the generated package directory inside `into`."""
+    package = into / "kalshi_generated"
+    command = [
+        sys.executable, "-m", "openapi_python_client", "generate",
+        "--path", str(spec), "--config", str(CONFIG), "--meta", "none",
+        "--output-path", str(package), "--overwrite",
+    ]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0 or not (package / "__init__.py").is_file():
+        sys.stderr.write(result.stdout + result.stderr)
+        raise SystemExit(f"regen: openapi-python-client failed on {spec}")
+    if "warning" in (result.stdout + result.stderr).lower():
+        sys.stderr.write(result.stdout + result.stderr)
+    # The ruff post-hooks leave a cache inside the package; it is not generated code.
+    for cache in [*package.rglob("__pycache__"), *package.rglob(".ruff_cache")]:
+        shutil.rmtree(cache)
+    # With `--meta none` the generator writes no py.typed; the package is typed (PEP 561).
+    (package / "py.typed").write_text("", encoding="utf-8")
+    return package
+
+
+def differences(expected: Path, actual: Path) -> list[str]:
+    """Relative paths that differ between two trees (missing on either side, or other bytes)."""
+
+    def files(root: Path) -> set[str]:
+        return {
+            str(p.relative_to(root))
+            for p in root.rglob("*")
+            if p.is_file() and not IGNORED.intersection(p.parts)
+        }
+
+    want, have = files(expected), files(actual)
+    changed = [
+        name for name in sorted(want & have)
+        if not filecmp.cmp(expected / name, actual / name, shallow=False)
+    ]  # fmt: skip
+    return (
+        [f"missing: {name}" for name in sorted(want - have)]
+        + [f"not generated: {name}" for name in sorted(have - want)]
+        + [f"differs: {name}" for name in changed]
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="compare, write nothing")
+    parser.add_argument("spec", type=Path)
+    parser.add_argument("package", type=Path)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="kalshi-regen-") as tmp:
+        fresh = generate(args.spec.resolve(), Path(tmp))
+        if args.check:
+            diff = (
+                differences(fresh, args.package) if args.package.is_dir() else ["missing package"]
+            )
+            if diff:
+                print(f"{args.package} differs from what {args.spec} generates (run `make regen`):")
+                print("\n".join(f"  {line}" for line in diff))
+                return 1
+            print(f"{args.package} matches {args.spec}")
+            return 0
+        if args.package.exists():
+            shutil.rmtree(args.package)
+        shutil.copytree(fresh, args.package)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
