@@ -1,0 +1,551 @@
+"""Client and AsyncClient: thin shells joining config, auth, the operation table and flows to httpx.
+
+Every operation is one line of :class:`PortfolioOperations`; a descriptor turns it into a method
+that returns the generated model (``client.get_balance()``) with ``.detailed(...)`` beside it for
+the response and ``retries_taken``. On ``Client`` the method runs the call's flow with the sync
+driver, on ``AsyncClient`` it returns a coroutine run by the async driver: one table, no drift.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import platform
+import time
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from importlib.metadata import PackageNotFoundError, version
+from types import TracebackType
+from typing import Any, Generic, Self, TypeVar, overload
+
+import httpx
+
+from kalshi_ext.auth import KalshiAuth
+from kalshi_ext.config import ConfigError, KalshiConfig
+from kalshi_ext.flow import Clock, Flow, run_async, run_sync
+from kalshi_ext.operations import CallContext, Detailed, OperationInfo, operation_flow
+from kalshi_ext.orders import (
+    DEFAULT_TICK,
+    batch_create_orders_flow,
+    create_order_flow,
+    normalize_amend,
+    normalize_decrease,
+)
+from kalshi_ext.pagination import PAGED, AsyncPager, Page, PageRequest, SyncPager
+from kalshi_ext.retry import RetryPolicy
+from kalshi_ext.transport import KalshiAiohttpTransport
+from kalshi_generated import AuthenticatedClient
+from kalshi_generated.models import (
+    AmendOrderV2Response,
+    ApplySubaccountTransferResponse,
+    BatchCancelOrdersV2Response,
+    BatchCreateOrdersV2Response,
+    CancelOrderV2Response,
+    CreateOrderGroupResponse,
+    CreateOrderV2Response,
+    CreateSubaccountResponse,
+    DecreaseOrderV2Response,
+    Deposit,
+    EmptyResponse,
+    EventPosition,
+    Fill,
+    GetBalanceResponse,
+    GetDepositsResponse,
+    GetFillsResponse,
+    GetIntraExchangeInstanceTransferResponse,
+    GetIntraExchangeInstanceTransfersResponse,
+    GetOrderGroupResponse,
+    GetOrderGroupsResponse,
+    GetOrderQueuePositionResponse,
+    GetOrderQueuePositionsResponse,
+    GetOrderResponse,
+    GetOrdersResponse,
+    GetPortfolioRestingOrderTotalValueResponse,
+    GetPositionsResponse,
+    GetSettlementsResponse,
+    GetSubaccountBalancesResponse,
+    GetSubaccountNettingResponse,
+    GetSubaccountTransfersResponse,
+    GetTargetBalanceAllocationResponse,
+    GetWithdrawalsResponse,
+    IntraExchangeInstanceTransfer,
+    IntraExchangeInstanceTransferResponse,
+    MarketPosition,
+    Order,
+    Settlement,
+    SubaccountTransfer,
+    Withdrawal,
+)
+
+T = TypeVar("T")
+FlowFactory = Callable[[CallContext, dict[str, Any]], Flow[Detailed[T]]]
+
+
+def _package_version() -> str:
+    try:
+        return version("kalshi-portfolio")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        return "0+unknown"
+
+
+USER_AGENT = " ".join(
+    [
+        f"kalshi-portfolio/{_package_version()}",
+        f"python/{platform.python_version()}",
+        f"httpx/{httpx.__version__}",
+    ]
+)
+
+
+class SyncCall(Generic[T]):
+    def __init__(self, client: Client, factory: FlowFactory[T], name: str) -> None:
+        self._client, self._factory, self.__name__ = client, factory, name
+
+    def __call__(self, **arguments: Any) -> T:
+        return self.detailed(**arguments).parsed
+
+    def detailed(self, **arguments: Any) -> Detailed[T]:
+        return self._client._run(self._factory(self._client._context, arguments))
+
+
+class AsyncCall(Generic[T]):
+    def __init__(self, client: AsyncClient, factory: FlowFactory[T], name: str) -> None:
+        self._client, self._factory, self.__name__ = client, factory, name
+
+    async def __call__(self, **arguments: Any) -> T:
+        return (await self.detailed(**arguments)).parsed
+
+    async def detailed(self, **arguments: Any) -> Detailed[T]:
+        return await self._client._run(self._factory(self._client._context, arguments))
+
+
+class _Operation(Generic[T]):
+    """One operation of the table: a sync method on Client, an async one on AsyncClient."""
+
+    def __init__(self, factory: FlowFactory[T], doc: str) -> None:
+        self._factory = factory
+        self.__doc__ = doc
+        self._name = ""
+
+    @classmethod
+    def generated(cls, name: str) -> _Operation[T]:
+        info = OperationInfo.load(name)
+        summary = (info.module.sync.__doc__ or "").strip().splitlines()[0]
+
+        def factory(ctx: CallContext, arguments: dict[str, Any]) -> Flow[Detailed[T]]:
+            return operation_flow(ctx, info, arguments)
+
+        return cls(factory, summary)
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, obj: Client, owner: type | None = None) -> SyncCall[T]: ...
+    @overload
+    def __get__(self, obj: AsyncClient, owner: type | None = None) -> AsyncCall[T]: ...
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> Self: ...
+    def __get__(self, obj: object, owner: type | None = None) -> Any:
+        if isinstance(obj, Client):
+            return SyncCall(obj, self._factory, self._name)
+        if isinstance(obj, AsyncClient):
+            return AsyncCall(obj, self._factory, self._name)
+        return self
+
+
+class _Pages(Generic[T]):
+    """`iter_<list>(**filters, page_size=, start_cursor=, max_items=)` for one cursor-paged list."""
+
+    def __init__(self, list_name: str) -> None:
+        self._paged = PAGED[list_name]
+
+    @overload
+    def __get__(self, obj: Client, owner: type | None = None) -> Callable[..., SyncPager[T]]: ...
+    @overload
+    def __get__(
+        self, obj: AsyncClient, owner: type | None = None
+    ) -> Callable[..., AsyncPager[T]]: ...
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> Self: ...
+    def __get__(self, obj: object, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        client = obj
+
+        def iterate(
+            *,
+            page_size: int | None = None,
+            start_cursor: str | None = None,
+            max_items: int | None = None,
+            **filters: Any,
+        ) -> SyncPager[T] | AsyncPager[T]:
+            request = PageRequest.create(
+                self._paged,
+                filters,
+                page_size=page_size,
+                start_cursor=start_cursor,
+                max_items=max_items,
+            )
+            if isinstance(client, Client):
+
+                def fetch(cursor: str | None) -> Page[T]:
+                    return client._run(request.page_flow(client._context, cursor))
+
+                return SyncPager(request, fetch)
+            assert isinstance(client, AsyncClient)
+
+            async def fetch_async(cursor: str | None) -> Page[T]:
+                return await client._run(request.page_flow(client._context, cursor))
+
+            return AsyncPager(request, fetch_async)
+
+        return iterate
+
+
+def _create_order(
+    ctx: CallContext, arguments: dict[str, Any]
+) -> Flow[Detailed[CreateOrderV2Response]]:
+    retry = arguments.pop("retry", True)
+    tick_size = arguments.pop("tick_size", DEFAULT_TICK)
+    return create_order_flow(ctx, arguments, retry=retry, tick_size=tick_size)
+
+
+def _batch_create_orders(
+    ctx: CallContext, arguments: dict[str, Any]
+) -> Flow[Detailed[BatchCreateOrdersV2Response]]:
+    retry = arguments.pop("retry", True)
+    tick_size = arguments.pop("tick_size", DEFAULT_TICK)
+    orders = arguments.pop("orders", None)
+    if arguments:
+        raise TypeError(
+            f"batch_create_orders() takes orders=, retry=, tick_size=; got {sorted(arguments)}"
+        )
+    if orders is None:
+        raise TypeError("batch_create_orders() needs orders=[{...}, ...]")
+    return batch_create_orders_flow(ctx, orders, retry=retry, tick_size=tick_size)
+
+
+def _with_prices(name: str, normalize: Callable[..., dict[str, Any]]) -> FlowFactory[Any]:
+    info = OperationInfo.load(name)
+
+    def factory(ctx: CallContext, arguments: dict[str, Any]) -> Flow[Detailed[Any]]:
+        tick = arguments.pop("tick_size", None)
+        fields = normalize(arguments, tick_size=tick) if tick is not None else normalize(arguments)
+        return operation_flow(ctx, info, fields)
+
+    return factory
+
+
+class PortfolioOperations:
+    """Every /portfolio operation, one line each, shared by Client and AsyncClient."""
+
+    # Orders
+    get_orders = _Operation[GetOrdersResponse].generated("get_orders")
+    get_order = _Operation[GetOrderResponse].generated("get_order")
+    create_order = _Operation[CreateOrderV2Response](
+        _create_order,
+        "Place an order exactly once: price/count as Decimal, str or int (cents), a "
+        "client_order_id made if absent and kept across retries; retry=False: one attempt.",
+    )
+    batch_create_orders = _Operation[BatchCreateOrdersV2Response](
+        _batch_create_orders,
+        "Place several orders exactly once: after an unclear failure only the orders not found "
+        "on the exchange are sent again.",
+    )
+    amend_order = _Operation[AmendOrderV2Response](
+        _with_prices("amend_order", normalize_amend), "Change a resting order's price and/or count."
+    )
+    decrease_order = _Operation[DecreaseOrderV2Response](
+        _with_prices("decrease_order", lambda a: normalize_decrease(a)),
+        "Reduce a resting order by reduce_by= or to reduce_to=.",
+    )
+    cancel_order = _Operation[CancelOrderV2Response].generated("cancel_order")
+    batch_cancel_orders = _Operation[BatchCancelOrdersV2Response].generated("batch_cancel_orders")
+    cancel_all_orders = _Operation[None].generated("cancel_all_orders")
+    get_order_queue_position = _Operation[GetOrderQueuePositionResponse].generated(
+        "get_order_queue_position"
+    )
+    get_queue_positions = _Operation[GetOrderQueuePositionsResponse].generated(
+        "get_queue_positions"
+    )
+    # Portfolio
+    get_balance = _Operation[GetBalanceResponse].generated("get_balance")
+    get_fills = _Operation[GetFillsResponse].generated("get_fills")
+    get_positions = _Operation[GetPositionsResponse].generated("get_positions")
+    get_settlements = _Operation[GetSettlementsResponse].generated("get_settlements")
+    get_total_resting_order_value = _Operation[
+        GetPortfolioRestingOrderTotalValueResponse
+    ].generated("get_total_resting_order_value")
+    get_deposits = _Operation[GetDepositsResponse].generated("get_deposits")
+    get_withdrawals = _Operation[GetWithdrawalsResponse].generated("get_withdrawals")
+    # Order groups
+    create_order_group = _Operation[CreateOrderGroupResponse].generated("create_order_group")
+    get_order_group = _Operation[GetOrderGroupResponse].generated("get_order_group")
+    get_order_groups = _Operation[GetOrderGroupsResponse].generated("get_order_groups")
+    delete_order_group = _Operation[EmptyResponse].generated("delete_order_group")
+    reset_order_group = _Operation[EmptyResponse].generated("reset_order_group")
+    trigger_order_group = _Operation[EmptyResponse].generated("trigger_order_group")
+    update_order_group_limit = _Operation[EmptyResponse].generated("update_order_group_limit")
+    # Subaccounts, transfers and allocation
+    create_subaccount = _Operation[CreateSubaccountResponse].generated("create_subaccount")
+    apply_subaccount_transfer = _Operation[ApplySubaccountTransferResponse].generated(
+        "apply_subaccount_transfer"
+    )
+    get_subaccount_balances = _Operation[GetSubaccountBalancesResponse].generated(
+        "get_subaccount_balances"
+    )
+    get_subaccount_transfers = _Operation[GetSubaccountTransfersResponse].generated(
+        "get_subaccount_transfers"
+    )
+    get_subaccount_netting = _Operation[GetSubaccountNettingResponse].generated(
+        "get_subaccount_netting"
+    )
+    update_subaccount_netting = _Operation[None].generated("update_subaccount_netting")
+    create_intra_exchange_instance_transfer = _Operation[
+        IntraExchangeInstanceTransferResponse
+    ].generated("create_intra_exchange_instance_transfer")
+    get_intra_exchange_instance_transfers = _Operation[
+        GetIntraExchangeInstanceTransfersResponse
+    ].generated("get_intra_exchange_instance_transfers")
+    get_intra_exchange_instance_transfer = _Operation[
+        GetIntraExchangeInstanceTransferResponse
+    ].generated("get_intra_exchange_instance_transfer")
+    get_target_balance_allocation = _Operation[GetTargetBalanceAllocationResponse].generated(
+        "get_target_balance_allocation"
+    )
+    set_target_balance_allocation = _Operation[EmptyResponse].generated(
+        "set_target_balance_allocation"
+    )
+    # Iterators over every cursor-paged list
+    iter_orders = _Pages[Order]("orders")
+    iter_fills = _Pages[Fill]("fills")
+    iter_settlements = _Pages[Settlement]("settlements")
+    iter_market_positions = _Pages[MarketPosition]("market_positions")
+    iter_event_positions = _Pages[EventPosition]("event_positions")
+    iter_deposits = _Pages[Deposit]("deposits")
+    iter_withdrawals = _Pages[Withdrawal]("withdrawals")
+    iter_subaccount_transfers = _Pages[SubaccountTransfer]("subaccount_transfers")
+    iter_intra_exchange_instance_transfers = _Pages[IntraExchangeInstanceTransfer](
+        "intra_exchange_instance_transfers"
+    )
+
+
+class _ClientBase(PortfolioOperations):
+    """Construction shared by both clients: credentials, config, headers and the call context."""
+
+    _signing_pool: ThreadPoolExecutor | None = None
+
+    def __init__(
+        self,
+        key_id: str | None = None,
+        private_key_path: str | os.PathLike[str] | None = None,
+        private_key: str | bytes | None = None,
+        *,
+        passphrase: str | bytes | Callable[[], str | bytes] | None = None,
+        auth: KalshiAuth | None = None,
+        config: KalshiConfig | None = None,
+        demo: bool = False,
+        clock: Clock | None = None,
+    ) -> None:
+        self.config = _resolve_config(config, demo)
+        self.auth = _resolve_auth(key_id, private_key_path, private_key, passphrase, auth).bind(
+            self.config.origin
+        )
+        self._context = CallContext(
+            policy=RetryPolicy.from_config(self.config),
+            clock=clock or Clock(),
+            base_path=self.config.base_path,
+            json_loads=self.config.rest_json_loads or json.loads,
+        )
+
+    def _http_options(self) -> dict[str, Any]:
+        headers = {"User-Agent": USER_AGENT, **self.config.extra_headers}
+        options: dict[str, Any] = {
+            "base_url": self.config.base_url,
+            "follow_redirects": False,  # KALSHI-ACCESS-* would follow a cross-origin redirect
+            "timeout": self.config.timeout,
+            "headers": headers,
+        }
+        if self.config.limits is not None:
+            options["limits"] = self.config.limits
+        return options
+
+    def _bind_generated(self, http: httpx.Client | httpx.AsyncClient) -> AuthenticatedClient:
+        generated = AuthenticatedClient(
+            base_url=self.config.base_url, token="", follow_redirects=False
+        )
+        if isinstance(http, httpx.Client):
+            generated.set_httpx_client(http)
+        else:
+            generated.set_async_httpx_client(http)
+        return generated
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.config.base_url!r}, auth={self.auth!r})"
+
+
+def _resolve_config(config: KalshiConfig | None, demo: bool) -> KalshiConfig:
+    if config is None:
+        return KalshiConfig.demo() if demo else KalshiConfig()
+    if not isinstance(config, KalshiConfig):
+        raise TypeError(f"config must be a KalshiConfig, not {type(config).__name__}")
+    if demo and config.is_production:
+        raise ConfigError(
+            "demo=True conflicts with a production base_url in config; use KalshiConfig.demo(...)"
+        )
+    return config
+
+
+def _resolve_auth(
+    key_id: str | None,
+    private_key_path: str | os.PathLike[str] | None,
+    private_key: str | bytes | None,
+    passphrase: str | bytes | Callable[[], str | bytes] | None,
+    auth: KalshiAuth | None,
+) -> KalshiAuth:
+    credentials = (key_id, private_key_path, private_key, passphrase)
+    if auth is not None:
+        if any(value is not None for value in credentials):
+            raise TypeError(
+                "pass either auth= or key_id= with private_key_path=/private_key=, not both"
+            )
+        if not isinstance(auth, KalshiAuth):
+            raise TypeError(f"auth must be a KalshiAuth, not {type(auth).__name__}")
+        return auth
+    if key_id is None or (private_key_path is None) == (private_key is None):
+        raise TypeError(
+            "pass key_id= with exactly one of private_key_path= or private_key= (PEM), "
+            "or auth=KalshiAuth(...), or use Client.from_env()"
+        )
+    if private_key_path is not None:
+        return KalshiAuth.from_key_path(key_id, private_key_path, passphrase)
+    assert private_key is not None
+    return KalshiAuth.from_pem(key_id, private_key, passphrase)
+
+
+class Client(_ClientBase):
+    """The synchronous Kalshi /portfolio client. Use it as a context manager, or call close()."""
+
+    def __init__(
+        self,
+        key_id: str | None = None,
+        private_key_path: str | os.PathLike[str] | None = None,
+        private_key: str | bytes | None = None,
+        *,
+        passphrase: str | bytes | Callable[[], str | bytes] | None = None,
+        auth: KalshiAuth | None = None,
+        config: KalshiConfig | None = None,
+        demo: bool = False,
+        transport: httpx.BaseTransport | None = None,
+        clock: Clock | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        super().__init__(
+            key_id,
+            private_key_path,
+            private_key,
+            passphrase=passphrase,
+            auth=auth,
+            config=config,
+            demo=demo,
+            clock=clock,
+        )
+        self._sleep = sleep
+        self.http = httpx.Client(
+            auth=self.auth, transport=transport, http2=self.config.http2, **self._http_options()
+        )
+        self.generated = self._bind_generated(self.http)
+
+    @classmethod
+    def from_env(cls, **kwargs: Any) -> Self:
+        """Credentials from KALSHI_KEY_ID and KALSHI_PRIVATE_KEY_PATH (or KALSHI_PRIVATE_KEY)."""
+        return cls(auth=KalshiAuth.from_env(), **kwargs)
+
+    def _run(self, flow: Flow[T]) -> T:
+        return run_sync(flow, self.http, self._sleep)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncClient(_ClientBase):
+    """The asyncio client: signs in a two-thread pool and sends over aiohttp's connection pool."""
+
+    def __init__(
+        self,
+        key_id: str | None = None,
+        private_key_path: str | os.PathLike[str] | None = None,
+        private_key: str | bytes | None = None,
+        *,
+        passphrase: str | bytes | Callable[[], str | bytes] | None = None,
+        auth: KalshiAuth | None = None,
+        config: KalshiConfig | None = None,
+        demo: bool = False,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Clock | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        signing_threads: int = 2,
+    ) -> None:
+        super().__init__(
+            key_id,
+            private_key_path,
+            private_key,
+            passphrase=passphrase,
+            auth=auth,
+            config=config,
+            demo=demo,
+            clock=clock,
+        )
+        self._sleep = sleep
+        # cryptography releases the GIL while signing: a small pool puts a second core to work.
+        self._signing_pool = ThreadPoolExecutor(signing_threads, thread_name_prefix="kalshi-sign")
+        self.auth = self.auth.with_executor(self._signing_pool)
+        if transport is None and not self.config.http2:
+            transport = KalshiAiohttpTransport(
+                limits=self.config.limits or httpx.Limits(max_connections=100)
+            )
+        self.http = httpx.AsyncClient(
+            auth=self.auth, transport=transport, http2=self.config.http2, **self._http_options()
+        )
+        self.generated = self._bind_generated(self.http)
+
+    @classmethod
+    def from_env(cls, **kwargs: Any) -> Self:
+        """Credentials from KALSHI_KEY_ID and KALSHI_PRIVATE_KEY_PATH (or KALSHI_PRIVATE_KEY)."""
+        return cls(auth=KalshiAuth.from_env(), **kwargs)
+
+    async def _run(self, flow: Flow[T]) -> T:
+        return await run_async(flow, self.http, self._sleep)
+
+    async def close(self) -> None:
+        await self.http.aclose()
+        if self._signing_pool is not None:
+            self._signing_pool.shutdown(wait=False)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+
+KalshiClient = Client
+AsyncKalshiClient = AsyncClient

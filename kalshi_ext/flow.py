@@ -1,0 +1,148 @@
+"""Calls written once as generators of I/O actions, run by a sync or an async driver.
+
+A flow yields :class:`Send` (the driver sends it and sends back the ``httpx.Response``, or
+throws the ``httpx.RequestError`` in) and :class:`Sleep` (the driver sleeps); it returns the
+call's result. The retry loop, exactly-once order placement and page fetching are flows, so
+``Client`` and ``AsyncClient`` share every decision and differ only in the two drivers below.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Generator, Mapping
+from typing import Any, TypeVar
+
+import attrs
+import httpx
+
+from kalshi_ext.retry import RetryController, RetryPolicy
+
+T = TypeVar("T")
+
+
+@attrs.frozen
+class Send:
+    """Send one request; the url is relative to the client's base URL."""
+
+    method: str
+    url: str
+    params: Mapping[str, Any] | None = None
+    json: Any = None
+    headers: Mapping[str, str] | None = None
+    timeout: float | None = None
+
+
+@attrs.frozen
+class Sleep:
+    seconds: float
+
+
+Action = Send | Sleep
+Flow = Generator[Action, Any, T]
+
+
+@attrs.frozen
+class Clock:
+    """Time sources of one client, injectable so tests can freeze time."""
+
+    monotonic: Callable[[], float] = time.monotonic
+    wall: Callable[[], float] = time.time
+
+
+@attrs.frozen
+class Sent:
+    """A final response and how many retries it took."""
+
+    response: httpx.Response
+    retries_taken: int
+
+
+def send_with_retries(
+    request: Send, *, policy: RetryPolicy, retry_safe: bool, path: str, clock: Clock
+) -> Flow[Sent]:
+    """The one retry loop: every attempt is a fresh Send, so the auth signs it afresh."""
+    controller = RetryController(
+        policy,
+        method=request.method,
+        path=path,
+        retry_safe=retry_safe,
+        monotonic=clock.monotonic,
+        wall=clock.wall,
+    )
+    while True:
+        timeout = controller.attempt_timeout()
+        try:
+            response = yield attrs.evolve(request, timeout=timeout)
+        except httpx.RequestError as exc:
+            delay = controller.after_exception(exc)
+        else:
+            retry_in = controller.after_response(response)
+            if retry_in is None:
+                return Sent(response, controller.retries_taken)
+            # No close(): send() without stream=True has read and released the body already.
+            delay = retry_in
+        yield Sleep(delay)
+
+
+def _build(http: httpx.Client | httpx.AsyncClient, action: Send) -> httpx.Request:
+    timeout = httpx.Timeout(action.timeout) if action.timeout is not None else None
+    return http.build_request(
+        action.method,
+        action.url,
+        params=action.params,
+        json=action.json,
+        headers=action.headers,
+        timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+    )
+
+
+class _Step(Exception):
+    """Raised by _advance when the flow has finished, carrying its result."""
+
+    def __init__(self, result: Any) -> None:
+        self.result = result
+
+
+def _advance(flow: Flow[Any], reply: Any, error: BaseException | None) -> Action:
+    try:
+        return flow.throw(error) if error is not None else flow.send(reply)
+    except StopIteration as done:
+        raise _Step(done.value) from None
+
+
+def run_sync(flow: Flow[T], http: httpx.Client, sleep: Callable[[float], None]) -> T:
+    reply: Any = None
+    error: BaseException | None = None
+    try:
+        while True:
+            action = _advance(flow, reply, error)
+            reply, error = None, None
+            if isinstance(action, Sleep):
+                sleep(action.seconds)
+            else:
+                try:
+                    reply = http.send(_build(http, action))
+                except httpx.RequestError as exc:
+                    error = exc
+    except _Step as done:
+        return done.result  # type: ignore[no-any-return]
+
+
+async def run_async(
+    flow: Flow[T], http: httpx.AsyncClient, sleep: Callable[[float], Awaitable[None]]
+) -> T:
+    reply: Any = None
+    error: BaseException | None = None
+    try:
+        while True:
+            action = _advance(flow, reply, error)
+            reply, error = None, None
+            if isinstance(action, Sleep):
+                await sleep(action.seconds)
+            else:
+                try:
+                    reply = await http.send(_build(http, action))
+                except httpx.RequestError as exc:
+                    error = exc
+    except _Step as done:
+        return done.result  # type: ignore[no-any-return]

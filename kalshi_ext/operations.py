@@ -1,0 +1,187 @@
+"""What the client knows of each generated operation: how to build its request and parse its reply.
+
+Everything here is derived from the generated module itself (its ``_get_kwargs`` builds the
+request, its annotations name the models), so an operation added by ``make regen`` needs no code
+here: one line in the client's table.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import inspect
+import json
+import typing
+from collections.abc import Callable, Mapping
+from types import ModuleType
+from typing import Any, Generic, TypeVar
+
+import attrs
+import httpx
+
+from kalshi_ext.errors import ResponseValidationError, looks_like_error_envelope, make_status_error
+from kalshi_ext.flow import Clock, Flow, Send, send_with_retries
+from kalshi_ext.retry import RetryPolicy, is_retry_safe
+from kalshi_generated.models.error_response import ErrorResponse
+from kalshi_generated.types import UNSET, Unset
+
+T = TypeVar("T")
+JsonLoads = Callable[[bytes], Any]
+
+
+@attrs.frozen
+class OperationInfo:
+    name: str
+    module: ModuleType
+    model: type[Any] | None  # the 2xx body's model; None when the operation declares no body
+    body_model: type[Any] | None  # the request body's model, if the operation takes one
+    parameters: frozenset[str]  # path and query parameter names
+
+    @classmethod
+    @functools.cache
+    def load(cls, name: str) -> OperationInfo:
+        module = importlib.import_module(f"kalshi_generated.api.portfolio.{name}")
+        hints = typing.get_type_hints(module._get_kwargs)
+        body_model = next(iter(_models(hints.pop("body", None))), None)
+        models = _models(typing.get_type_hints(module._parse_response)["return"])
+        return cls(
+            name=name,
+            module=module,
+            model=next((m for m in models if m is not ErrorResponse), None),
+            body_model=body_model,
+            parameters=frozenset(hints) - {"return"},
+        )
+
+    def body_fields(self) -> frozenset[str]:
+        if self.body_model is None:
+            return frozenset()
+        return frozenset(
+            f.name for f in attrs.fields(self.body_model) if f.name != "additional_properties"
+        )
+
+
+def _models(annotation: Any) -> list[type[Any]]:
+    """The attrs model classes named in a (union) annotation."""
+    members = typing.get_args(annotation) or (annotation,)
+    return [m for m in members if isinstance(m, type) and attrs.has(m)]
+
+
+@attrs.frozen
+class CallContext:
+    """What a flow needs from its client, without the I/O."""
+
+    policy: RetryPolicy
+    clock: Clock = attrs.field(factory=Clock)
+    base_path: str = ""
+    json_loads: JsonLoads = json.loads
+
+
+@attrs.frozen
+class Detailed(Generic[T]):
+    """A parsed result with what it took: the final response and the retries spent.
+
+    ``recovered`` is True when an order write's outcome was unclear (connection lost, 5xx) and the
+    result was read back from the exchange by client_order_id; ``response`` is then the last
+    response seen, if any.
+    """
+
+    parsed: T
+    response: httpx.Response | None
+    retries_taken: int
+    recovered: bool = False
+
+    @property
+    def status_code(self) -> int | None:
+        return self.response.status_code if self.response is not None else None
+
+
+def build_request(op: OperationInfo, arguments: Mapping[str, Any]) -> Send:
+    """The request for op, from keyword arguments: parameters by name, body fields by name
+    (or a whole ``body=`` model or dict). Unknown names raise TypeError listing the known ones."""
+    arguments = dict(arguments)
+    call: dict[str, Any] = {
+        name: arguments.pop(name) for name in list(arguments) if name in op.parameters
+    }
+    if op.body_model is not None:
+        body = arguments.pop("body", None)
+        if body is None:
+            unknown = set(arguments) - op.body_fields()
+            _refuse_unknown(op, unknown)
+            body = {key: value for key, value in arguments.items() if not isinstance(value, Unset)}
+            arguments = {}
+        if isinstance(body, Mapping):
+            _refuse_unknown(op, set(body) - op.body_fields())
+            body = op.body_model.from_dict(dict(body))
+        if not isinstance(body, op.body_model):
+            raise TypeError(f"{op.name}: body must be a {op.body_model.__name__} or a dict")
+        call["body"] = body
+    _refuse_unknown(op, set(arguments))
+    missing = [
+        name
+        for name, p in inspect.signature(op.module._get_kwargs).parameters.items()
+        if p.default is inspect.Parameter.empty and name not in call
+    ]
+    if missing:
+        raise TypeError(f"{op.name}() missing required argument(s): {', '.join(missing)}")
+    kwargs = op.module._get_kwargs(**call)
+    params = {k: v for k, v in kwargs.get("params", {}).items() if v is not UNSET and v is not None}
+    return Send(
+        method=kwargs["method"].upper(),
+        url=kwargs["url"],
+        params=params or None,
+        json=kwargs.get("json"),
+        headers={k: v for k, v in kwargs.get("headers", {}).items() if k.lower() != "content-type"},
+    )
+
+
+def _refuse_unknown(op: OperationInfo, unknown: set[str]) -> None:
+    if unknown:
+        known = sorted(op.parameters | op.body_fields())
+        raise TypeError(
+            f"{op.name}() got unexpected argument(s) {', '.join(sorted(unknown))}; "
+            f"it takes: {', '.join(known)}"
+        )
+
+
+def parse_response(op: OperationInfo, response: httpx.Response, json_loads: JsonLoads) -> Any:
+    """The model for a 2xx response, or the typed error for anything else."""
+    if not 200 <= response.status_code < 300:
+        raise make_status_error(response)
+    if op.model is None:
+        return None
+    try:
+        data = json_loads(response.content)
+    except Exception:
+        raise ResponseValidationError.from_response(response, "body is not JSON") from None
+    if looks_like_error_envelope(data):
+        raise ResponseValidationError.from_response(response, "a success status with an error body")
+    if not isinstance(data, dict):
+        raise ResponseValidationError.from_response(
+            response, f"expected a JSON object for {op.model.__name__}"
+        )
+    try:
+        return op.model.from_dict(data)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        reason = f"does not match {op.model.__name__}: {type(exc).__name__} {exc}"[:300]
+        raise ResponseValidationError.from_response(response, reason) from None
+
+
+def operation_flow(
+    ctx: CallContext,
+    op: OperationInfo,
+    arguments: Mapping[str, Any],
+    *,
+    idempotent_post: bool = False,
+) -> Flow[Detailed[Any]]:
+    """Send op's request through the retry loop and parse the reply."""
+    request = build_request(op, arguments)
+    sent = yield from send_with_retries(
+        request,
+        policy=ctx.policy,
+        retry_safe=is_retry_safe(request.method, idempotent_post=idempotent_post),
+        path=ctx.base_path + request.url,
+        clock=ctx.clock,
+    )
+    return Detailed(
+        parse_response(op, sent.response, ctx.json_loads), sent.response, sent.retries_taken
+    )
