@@ -1,0 +1,385 @@
+"""KalshiAuth: loads a Kalshi API key once and signs every request with it (an httpx.Auth).
+
+Kalshi authenticates each request with three headers: KALSHI-ACCESS-KEY (the key id),
+KALSHI-ACCESS-TIMESTAMP (milliseconds since the epoch) and KALSHI-ACCESS-SIGNATURE, the
+base64 signature of `timestamp + METHOD + path`, where path is the percent-encoded path as
+sent on the wire (with `/trade-api/v2`, without the query). RSA keys sign with
+RSA-PSS-SHA256 (MGF1-SHA256, salt = digest length); Ed25519 keys sign the message directly.
+
+httpx runs `auth_flow` once per `client.send()`, so each attempt of a retry loop that goes
+back through `send()` is signed afresh with a new timestamp.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import re
+import time
+from collections.abc import AsyncGenerator, Callable, Generator, Mapping
+from concurrent.futures import Executor
+from pathlib import Path
+from typing import NoReturn, Self
+
+import httpx
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, padding, rsa
+
+from kalshi_ext.config import origin_of
+
+__all__ = [
+    "KEY_HEADER",
+    "SIGNATURE_HEADER",
+    "TIMESTAMP_HEADER",
+    "KalshiAuth",
+    "KeyLoadError",
+    "Passphrase",
+    "PrivateKey",
+    "SigningError",
+]
+
+KEY_HEADER = "KALSHI-ACCESS-KEY"
+TIMESTAMP_HEADER = "KALSHI-ACCESS-TIMESTAMP"
+SIGNATURE_HEADER = "KALSHI-ACCESS-SIGNATURE"
+
+KEY_ID_ENV = "KALSHI_KEY_ID"
+KEY_PATH_ENV = "KALSHI_PRIVATE_KEY_PATH"
+KEY_PEM_ENV = "KALSHI_PRIVATE_KEY"
+PASSPHRASE_ENV = "KALSHI_PRIVATE_KEY_PASSPHRASE"
+
+MIN_RSA_BITS = 2048
+
+PrivateKey = rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
+Passphrase = str | bytes | Callable[[], str | bytes]
+
+_PSS = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.DIGEST_LENGTH)
+# A key file is a few KiB; the cap stops a wrong path (a log, /dev/zero) from being read whole.
+_MAX_KEY_FILE_BYTES = 64 * 1024
+_PEM_LABEL = re.compile(rb"-----BEGIN ([A-Z0-9 ]{1,64})-----")
+_OPENSSH_PUBLIC_PREFIXES = (b"ssh-rsa ", b"ssh-ed25519 ", b"ecdsa-sha2-", b"ssh-dss ")
+_KEY_ID = re.compile(r"[\x21-\x7e]+")  # sent as a header value: printable ASCII, no space
+_METHOD = re.compile(r"[A-Z]+")
+_RAW_PATH = re.compile(r"/[\x21-\x22\x24-\x3e\x40-\x7e]*")  # printable ASCII without '?', '#'
+_ORIGIN_SCHEMES = ("http", "https")
+
+
+class KeyLoadError(ValueError):
+    """The API key id or private key is missing, unreadable or unusable; the message says why."""
+
+
+class SigningError(RuntimeError):
+    """KalshiAuth refused to sign: the request goes to another origin, or its path is invalid."""
+
+
+class KalshiAuth(httpx.Auth):
+    """Signs requests for one Kalshi API key (RSA or Ed25519), parsed once at construction.
+
+    An auth made by `bind(origin)` signs only requests to that origin and raises SigningError
+    for any other; an unbound auth signs whatever it is given. `with_executor(pool)` makes the
+    async client sign in that pool, off the event loop. Instances cannot be pickled or copied
+    (they hold the private key); `bind` and `with_executor` return copies sharing the key.
+    """
+
+    requires_request_body = False
+    requires_response_body = False
+
+    def __init__(
+        self, key_id: str, private_key: PrivateKey, *, clock: Callable[[], float] = time.time
+    ) -> None:
+        self._key_id = _checked_key_id(key_id)
+        self._private_key = _checked_key_type(private_key, "private_key")
+        self._clock = clock
+        self._origin: str | None = None
+        self._executor: Executor | None = None
+
+    @classmethod
+    def from_pem(cls, key_id: str, pem: str | bytes, passphrase: Passphrase | None = None) -> Self:
+        """Load a PEM private key (PKCS#8 or traditional RSA). A callable passphrase is
+        called only if the key is encrypted."""
+        _checked_key_id(key_id)
+        return cls(key_id, _load_pem(pem, passphrase, source="the PEM data"))
+
+    @classmethod
+    def from_key_path(
+        cls, key_id: str, path: str | os.PathLike[str], passphrase: Passphrase | None = None
+    ) -> Self:
+        """Load the PEM private key file at `path` (`~` is expanded)."""
+        _checked_key_id(key_id)
+        file = Path(path).expanduser()
+        source = f"private key file {str(file)!r}"
+        try:
+            with file.open("rb") as stream:
+                data = stream.read(_MAX_KEY_FILE_BYTES + 1)
+        except FileNotFoundError:
+            raise KeyLoadError(f"{source} does not exist; check the path") from None
+        except IsADirectoryError:
+            raise KeyLoadError(f"{source} is a directory; give the key file inside it") from None
+        except PermissionError:
+            raise KeyLoadError(
+                f"{source} cannot be read: permission denied (check its owner and mode)"
+            ) from None
+        except OSError as error:
+            raise KeyLoadError(f"{source} cannot be read: {error.strerror}") from None
+        if len(data) > _MAX_KEY_FILE_BYTES:
+            raise KeyLoadError(f"{source} is larger than 64 KiB: it is not a private key")
+        return cls(key_id, _load_pem(data, passphrase, source=source))
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Self:
+        """Load from KALSHI_KEY_ID plus exactly one of KALSHI_PRIVATE_KEY_PATH (a file) or
+        KALSHI_PRIVATE_KEY (PEM text), and optional KALSHI_PRIVATE_KEY_PASSPHRASE.
+
+        Empty variables count as unset. PEM text on one line with literal `\\n` sequences
+        (as some .env files store it) is read with those sequences as newlines.
+        """
+        env = os.environ if environ is None else environ
+        key_id = env.get(KEY_ID_ENV, "").strip()
+        path = env.get(KEY_PATH_ENV, "").strip()
+        pem = env.get(KEY_PEM_ENV, "").strip()
+        passphrase = env.get(PASSPHRASE_ENV) or None
+        if not key_id:
+            raise KeyLoadError(f"{KEY_ID_ENV} is not set: set it to your Kalshi API key id")
+        _checked_key_id(key_id)
+        if path and pem:
+            raise KeyLoadError(
+                f"both {KEY_PATH_ENV} and {KEY_PEM_ENV} are set: set only one of them"
+            )
+        if path:
+            return cls.from_key_path(key_id, path, passphrase)
+        if not pem:
+            raise KeyLoadError(
+                f"no private key: set {KEY_PATH_ENV} to the key file, or {KEY_PEM_ENV} "
+                "to its PEM text"
+            )
+        if "\n" not in pem and "\\n" in pem:
+            pem = pem.replace("\\n", "\n")
+        return cls(key_id, _load_pem(pem, passphrase, source=KEY_PEM_ENV))
+
+    @property
+    def key_id(self) -> str:
+        """The Kalshi API key id sent as KALSHI-ACCESS-KEY."""
+        return self._key_id
+
+    @property
+    def algorithm(self) -> str:
+        """`RSA-PSS-SHA256` or `Ed25519`."""
+        return "RSA-PSS-SHA256" if isinstance(self._private_key, rsa.RSAPrivateKey) else "Ed25519"
+
+    @property
+    def origin(self) -> str | None:
+        """The only origin this auth signs for, or None when it signs for any."""
+        return self._origin
+
+    def bind(self, origin: str) -> Self:
+        """Return a copy that signs only requests to `origin` (`https://host[:port]`)."""
+        return self._copy(origin=_checked_origin(origin), executor=self._executor)
+
+    def with_executor(self, executor: Executor) -> Self:
+        """Return a copy whose async flow signs in `executor` instead of on the event loop."""
+        if not isinstance(executor, Executor):
+            raise TypeError("executor must be a concurrent.futures.Executor")
+        return self._copy(origin=self._origin, executor=executor)
+
+    def sign_headers(self, method: str, raw_path: str) -> dict[str, str]:
+        """Return the three KALSHI-ACCESS-* headers for `method` and `raw_path`, signed now.
+
+        `raw_path` is the percent-encoded path exactly as sent, without the query, e.g.
+        `/trade-api/v2/portfolio/orders/a%20b`. This is the one place the message is built.
+        """
+        if not isinstance(method, str) or not _METHOD.fullmatch(method):
+            raise SigningError("method must be an upper-case HTTP method such as 'GET'")
+        if not isinstance(raw_path, str) or not _RAW_PATH.fullmatch(raw_path):
+            raise SigningError(
+                "raw_path must be the percent-encoded path as sent: it starts with '/' and "
+                "has no query, fragment, space or non-ASCII character"
+            )
+        timestamp = str(int(self._clock() * 1000))
+        message = (timestamp + method + raw_path).encode("ascii")
+        if isinstance(self._private_key, rsa.RSAPrivateKey):
+            signature = self._private_key.sign(message, _PSS, hashes.SHA256())
+        else:
+            signature = self._private_key.sign(message)
+        return {
+            KEY_HEADER: self._key_id,
+            TIMESTAMP_HEADER: timestamp,
+            SIGNATURE_HEADER: base64.b64encode(signature).decode("ascii"),
+        }
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers.update(self.sign_headers(*self._signing_input(request)))
+        yield request
+
+    async def async_auth_flow(
+        self, request: httpx.Request
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        method, raw_path = self._signing_input(request)
+        if self._executor is None:
+            headers = self.sign_headers(method, raw_path)
+        else:
+            loop = asyncio.get_running_loop()
+            headers = await loop.run_in_executor(
+                self._executor, self.sign_headers, method, raw_path
+            )
+        request.headers.update(headers)
+        yield request
+
+    def _signing_input(self, request: httpx.Request) -> tuple[str, str]:
+        """Check the request's origin against the bound one; return (method, raw path)."""
+        if self._origin is not None:
+            request_origin = origin_of(request.url)
+            if request_origin != self._origin:
+                raise SigningError(
+                    f"refusing to sign a request to {request_origin}: this KalshiAuth is "
+                    f"bound to {self._origin}"
+                )
+        return request.method, request.url.raw_path.split(b"?", 1)[0].decode("ascii")
+
+    def _copy(self, *, origin: str | None, executor: Executor | None) -> Self:
+        clone = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__, _origin=origin, _executor=executor)
+        return clone
+
+    def __repr__(self) -> str:
+        return (
+            f"KalshiAuth(key_id={self._key_id[:8] + '…'!r}, algorithm={self.algorithm!r}, "
+            f"origin={self._origin!r})"
+        )
+
+    __str__ = __repr__
+
+    def __reduce__(self) -> NoReturn:
+        raise TypeError(
+            "KalshiAuth holds a private key and cannot be pickled or copied; load it again "
+            "where it is needed (KalshiAuth.from_key_path / from_env)"
+        )
+
+
+def _checked_key_id(key_id: object) -> str:
+    if not isinstance(key_id, str) or not key_id:
+        raise KeyLoadError("key_id is empty: pass your Kalshi API key id")
+    if not _KEY_ID.fullmatch(key_id):
+        raise KeyLoadError("key_id must be printable ASCII without spaces (it is sent as a header)")
+    return key_id
+
+
+def _checked_key_type(key: object, source: str) -> PrivateKey:
+    if isinstance(key, rsa.RSAPrivateKey):
+        if key.key_size < MIN_RSA_BITS:
+            raise KeyLoadError(
+                f"{source} is an RSA key of {key.key_size} bits; at least {MIN_RSA_BITS} are needed"
+            )
+        return key
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        return key
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        kind = "an EC key"
+    elif isinstance(key, dsa.DSAPrivateKey):
+        kind = "a DSA key"
+    else:
+        kind = f"a {type(key).__name__} object"
+    raise KeyLoadError(f"{source} is {kind}; Kalshi needs an RSA or Ed25519 private key")
+
+
+def _load_pem(pem: object, passphrase: Passphrase | None, *, source: str) -> PrivateKey:
+    """Parse a PEM private key. Messages never quote the data or the passphrase, and the
+    cryptography exception (which may) is dropped with `from None`."""
+    if isinstance(pem, str):
+        if not pem.isascii():
+            raise KeyLoadError(f"{source} is not PEM text: it has non-ASCII characters")
+        data = pem.encode("ascii")
+    elif isinstance(pem, bytes):
+        data = pem
+    else:
+        raise KeyLoadError(f"{source} must be PEM text (str or bytes), not {type(pem).__name__}")
+
+    label = _private_key_label(data, source)
+    encrypted = label == "ENCRYPTED PRIVATE KEY" or b"Proc-Type: 4,ENCRYPTED" in data
+    if not encrypted:
+        if passphrase and not callable(passphrase):
+            raise KeyLoadError(
+                f"{source} is not encrypted but a passphrase was given: drop the passphrase "
+                f"(or {PASSPHRASE_ENV})"
+            )
+        password = None
+    else:
+        password = _passphrase_bytes(passphrase)
+        if password is None:
+            raise KeyLoadError(
+                f"{source} is encrypted: pass its passphrase (passphrase=... or {PASSPHRASE_ENV})"
+            )
+    try:
+        key = serialization.load_pem_private_key(data, password)
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        if encrypted:
+            raise KeyLoadError(
+                f"{source} could not be decrypted: wrong passphrase, or the file is damaged"
+            ) from None
+        raise KeyLoadError(
+            f"{source} could not be parsed as a private key: the PEM data is damaged or of an "
+            "unsupported kind"
+        ) from None
+    return _checked_key_type(key, source)
+
+
+def _private_key_label(data: bytes, source: str) -> str:
+    """Return the label of the PEM private key block, or explain what the data is instead."""
+    labels: list[str] = [match.decode("ascii") for match in _PEM_LABEL.findall(data)]
+    if not labels:
+        if data.lstrip().startswith(_OPENSSH_PUBLIC_PREFIXES):
+            raise KeyLoadError(
+                f"{source} is an OpenSSH public key; Kalshi needs the private key file "
+                "downloaded when the API key was created"
+            )
+        raise KeyLoadError(
+            f"{source} is not a PEM private key (no '-----BEGIN ... PRIVATE KEY-----' line)"
+        )
+    private = [label for label in labels if label.endswith("PRIVATE KEY")]
+    if not private:
+        raise KeyLoadError(
+            f"{source} holds a {labels[0].lower()}, not a private key; Kalshi needs the private "
+            "key file downloaded when the API key was created"
+        )
+    label = private[0]
+    if label == "OPENSSH PRIVATE KEY":
+        raise KeyLoadError(
+            f"{source} is in OpenSSH format; convert it to PEM with "
+            "`ssh-keygen -p -m PEM -f <file>` (rewrites the file in place) or "
+            "`openssl pkey -in <file> -out <file>.pem`"
+        )
+    if label in ("EC PRIVATE KEY", "DSA PRIVATE KEY"):
+        raise KeyLoadError(
+            f"{source} is {'an EC' if label.startswith('EC') else 'a DSA'} key; Kalshi needs an "
+            "RSA or Ed25519 private key"
+        )
+    return label
+
+
+def _passphrase_bytes(passphrase: Passphrase | None) -> bytes | None:
+    # Annotated: mypy would type a call through `callable(str)` narrowing as Any.
+    value: str | bytes | None = passphrase() if callable(passphrase) else passphrase
+    if isinstance(value, str):
+        value = value.encode("utf-8")
+    if value is not None and not isinstance(value, bytes):
+        raise KeyLoadError("passphrase must be str, bytes, or a callable returning one of them")
+    return value or None
+
+
+def _checked_origin(origin: object) -> str:
+    message = "origin must look like 'https://host[:port]' (e.g. KalshiConfig.origin)"
+    if not isinstance(origin, str):
+        raise ValueError(message)
+    try:
+        url = httpx.URL(origin)
+    except httpx.InvalidURL:
+        raise ValueError(message) from None
+    if (
+        url.scheme not in _ORIGIN_SCHEMES
+        or not url.host
+        or url.userinfo
+        or url.raw_path != b"/"
+        or url.fragment
+    ):
+        raise ValueError(message)
+    return origin_of(url)

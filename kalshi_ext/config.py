@@ -1,0 +1,322 @@
+"""KalshiConfig: every client option, and the policy that keeps its URLs on Kalshi's hosts.
+
+A config is validated once, when it is built, so that a plaintext URL, a typo'd host or a
+demo/production mix-up fails before any request is signed or sent.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import os
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Self
+from urllib.parse import urlsplit
+
+import httpx
+
+__all__ = [
+    "DEMO_HOSTS",
+    "LOOPBACK_HOSTS",
+    "PRODUCTION_HOSTS",
+    "ConfigError",
+    "FrozenHeaders",
+    "KalshiConfig",
+    "origin_of",
+]
+
+# The `servers` of Kalshi's OpenAPI document (a test keeps these in step with it).
+PRODUCTION_HOSTS = frozenset({"api.elections.kalshi.com", "external-api.kalshi.com"})
+DEMO_HOSTS = frozenset({"demo-api.kalshi.co", "external-api.demo.kalshi.co"})
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+OFFICIAL_HOSTS = PRODUCTION_HOSTS | DEMO_HOSTS
+
+REST_PATH = "/trade-api/v2"
+WS_PATH = "/trade-api/ws/v2"
+
+PRODUCTION_BASE_URL = "https://api.elections.kalshi.com" + REST_PATH
+PRODUCTION_WS_BASE_URL = "wss://api.elections.kalshi.com" + WS_PATH
+DEMO_BASE_URL = "https://demo-api.kalshi.co" + REST_PATH
+DEMO_WS_BASE_URL = "wss://demo-api.kalshi.co" + WS_PATH
+
+ALLOW_UNKNOWN_HOST_ENV = "KALSHI_ALLOW_UNKNOWN_HOST"
+_ENV_TRUE = frozenset({"1", "true", "yes", "on"})
+_ENV_FALSE = frozenset({"", "0", "false", "no", "off"})
+
+# RFC 9110 token for header names; values are sent as ASCII by httpx, and CR/LF would split headers.
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
+_AUTH_HEADER_PREFIX = "kalshi-access-"
+_URL_FORBIDDEN = re.compile(r"[\x00-\x20\x7f]")
+_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+
+
+class ConfigError(ValueError):
+    """A KalshiConfig option is invalid; the message says which one and how to fix it."""
+
+
+class FrozenHeaders(Mapping[str, str]):
+    """A read-only header mapping whose repr masks the values (they may be secrets)."""
+
+    __slots__ = ("_headers",)
+
+    def __init__(self, headers: Mapping[str, str] | None = None) -> None:
+        self._headers: dict[str, str] = dict(headers or {})
+
+    def __getitem__(self, name: str) -> str:
+        return self._headers[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._headers)
+
+    def __len__(self) -> int:
+        return len(self._headers)
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._headers.items()))
+
+    def __repr__(self) -> str:
+        masked = dict.fromkeys(self._headers, "***")
+        return f"FrozenHeaders({masked!r})"
+
+
+def origin_of(url: str | httpx.URL) -> str:
+    """Return `scheme://host[:port]` of `url`: lowercase, IDNA-encoded, default port left out.
+
+    Two URLs reach the same server exactly when their origins are equal strings.
+    """
+    parsed = httpx.URL(url)
+    scheme = parsed.scheme.lower()
+    host = parsed.raw_host.decode("ascii").lower()
+    if ":" in host:
+        host = f"[{host}]"
+    port = parsed.port
+    if port is None or port == _DEFAULT_PORTS.get(scheme):
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{port}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class KalshiConfig:
+    """Every option of the Kalshi clients, validated at construction.
+
+    URL policy: hosts must be Kalshi's official hosts or loopback unless `allow_unknown_host`
+    (or the environment variable KALSHI_ALLOW_UNKNOWN_HOST=1) is set; remote hosts need
+    https/wss; official hosts must use the official paths; a production REST URL cannot be
+    paired with a demo WebSocket URL, or the reverse.
+    """
+
+    base_url: str = PRODUCTION_BASE_URL
+    timeout: float = 30.0
+    max_retries: int = 3
+    retry_base_delay: float = 0.5
+    retry_max_delay: float = 30.0
+    total_timeout: float | None = None
+    extra_headers: Mapping[str, str] = field(default_factory=FrozenHeaders)
+    ws_base_url: str = PRODUCTION_WS_BASE_URL
+    ws_max_retries: int = 10
+    http2: bool = False
+    rest_json_loads: Callable[[bytes], Any] | None = None
+    ws_json_loads: Callable[[str | bytes], Any] | None = None
+    ws_json_dumps: Callable[[Any], str | bytes] | None = None
+    limits: httpx.Limits | None = None
+    ws_ping_interval: float = 20.0
+    ws_close_timeout: float = 5.0
+    allow_unknown_host: bool = False
+
+    @classmethod
+    def production(cls, **overrides: Any) -> Self:
+        """A config for Kalshi's production API; `overrides` are any other fields."""
+        return cls._preset("production", PRODUCTION_BASE_URL, PRODUCTION_WS_BASE_URL, overrides)
+
+    @classmethod
+    def demo(cls, **overrides: Any) -> Self:
+        """A config for Kalshi's demo API (paper money); `overrides` are any other fields."""
+        return cls._preset("demo", DEMO_BASE_URL, DEMO_WS_BASE_URL, overrides)
+
+    @classmethod
+    def _preset(cls, name: str, base_url: str, ws_base_url: str, overrides: dict[str, Any]) -> Self:
+        urls = sorted({"base_url", "ws_base_url"} & overrides.keys())
+        if urls:
+            raise ConfigError(
+                f"KalshiConfig.{name}() sets the URLs itself and does not accept "
+                f"{', '.join(urls)}; for other URLs build "
+                "KalshiConfig(base_url=..., ws_base_url=...)"
+            )
+        return cls(base_url=base_url, ws_base_url=ws_base_url, **overrides)
+
+    @property
+    def origin(self) -> str:
+        """`scheme://host[:port]` of base_url, the origin a bound KalshiAuth accepts."""
+        return origin_of(self.base_url)
+
+    @property
+    def base_path(self) -> str:
+        """The path part of base_url, e.g. `/trade-api/v2` (empty for a mock served at `/`)."""
+        return urlsplit(self.base_url).path
+
+    @property
+    def is_production(self) -> bool:
+        """True when base_url is one of Kalshi's production hosts."""
+        return urlsplit(self.base_url).hostname in PRODUCTION_HOSTS
+
+    @property
+    def is_demo(self) -> bool:
+        """True when base_url is one of Kalshi's demo hosts."""
+        return urlsplit(self.base_url).hostname in DEMO_HOSTS
+
+    def __post_init__(self) -> None:
+        _check_bool("allow_unknown_host", self.allow_unknown_host)
+        _check_bool("http2", self.http2)
+        if not self.allow_unknown_host and _allow_unknown_host_from_env():
+            object.__setattr__(self, "allow_unknown_host", True)
+
+        base_url = _check_url(
+            "base_url", self.base_url, ("https", "http"), REST_PATH, self.allow_unknown_host
+        )
+        ws_base_url = _check_url(
+            "ws_base_url", self.ws_base_url, ("wss", "ws"), WS_PATH, self.allow_unknown_host
+        )
+        object.__setattr__(self, "base_url", base_url)
+        object.__setattr__(self, "ws_base_url", ws_base_url)
+        _check_pairing(base_url, ws_base_url)
+
+        _check_number("timeout", self.timeout, minimum=0.0, inclusive=False)
+        _check_count("max_retries", self.max_retries)
+        _check_number("retry_base_delay", self.retry_base_delay, minimum=0.0, inclusive=True)
+        _check_number("retry_max_delay", self.retry_max_delay, minimum=0.0, inclusive=True)
+        if self.retry_base_delay > self.retry_max_delay:
+            raise ConfigError(
+                f"retry_base_delay ({self.retry_base_delay}) must not exceed "
+                f"retry_max_delay ({self.retry_max_delay})"
+            )
+        if self.total_timeout is not None:
+            _check_number("total_timeout", self.total_timeout, minimum=0.0, inclusive=False)
+        _check_count("ws_max_retries", self.ws_max_retries)
+        _check_number("ws_ping_interval", self.ws_ping_interval, minimum=0.0, inclusive=False)
+        _check_number("ws_close_timeout", self.ws_close_timeout, minimum=0.0, inclusive=True)
+
+        for name in ("rest_json_loads", "ws_json_loads", "ws_json_dumps"):
+            value = getattr(self, name)
+            if value is not None and not callable(value):
+                raise ConfigError(f"{name} must be a callable (e.g. orjson.loads) or None")
+        if self.limits is not None and not isinstance(self.limits, httpx.Limits):
+            raise ConfigError("limits must be an httpx.Limits(...) or None")
+
+        object.__setattr__(self, "extra_headers", _check_headers(self.extra_headers))
+
+        if self.http2 and importlib.util.find_spec("h2") is None:
+            raise ConfigError(
+                "http2=True needs the h2 package: pip install 'kalshi-portfolio[http2]' "
+                "(or set http2=False)"
+            )
+
+
+def _allow_unknown_host_from_env() -> bool:
+    value = os.environ.get(ALLOW_UNKNOWN_HOST_ENV, "").strip().lower()
+    if value in _ENV_TRUE:
+        return True
+    if value in _ENV_FALSE:
+        return False
+    raise ConfigError(f"{ALLOW_UNKNOWN_HOST_ENV} must be 1 or 0 (got {value[:20]!r})")
+
+
+def _check_url(
+    name: str, url: object, schemes: tuple[str, str], official_path: str, allow_unknown: bool
+) -> str:
+    """Validate one URL against the host policy and return it without trailing slashes."""
+    secure, plain = schemes
+    if not isinstance(url, str):
+        raise ConfigError(f"{name} must be a str URL such as '{secure}://...'")
+    # Messages never echo the whole URL: a refused one may carry credentials or tokens.
+    if _URL_FORBIDDEN.search(url):
+        raise ConfigError(f"{name} contains whitespace or control characters")
+    url = url.rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in schemes:
+        raise ConfigError(f"{name} must start with {secure}:// (got scheme {parts.scheme!r})")
+    if "@" in parts.netloc:
+        raise ConfigError(f"{name} must not contain user info (user:password@)")
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        raise ConfigError(f"{name} must not contain a query (?...) or a fragment (#...)")
+    host = parts.hostname
+    if not host:
+        raise ConfigError(f"{name} has no host")
+    try:
+        parts.port  # noqa: B018 (parsing the port is the check)
+    except ValueError:
+        raise ConfigError(f"{name} has an invalid port") from None
+
+    is_loopback = host in LOOPBACK_HOSTS
+    if not (is_loopback or host in OFFICIAL_HOSTS or allow_unknown):
+        raise ConfigError(
+            f"{name} host {host!r} is not a Kalshi host ({', '.join(sorted(OFFICIAL_HOSTS))}) "
+            f"nor loopback; set allow_unknown_host=True or {ALLOW_UNKNOWN_HOST_ENV}=1 "
+            "for a mock server or proxy"
+        )
+    if parts.scheme == plain and not is_loopback:
+        raise ConfigError(
+            f"{name} must use {secure}:// for remote host {host!r}; "
+            f"{plain}:// is only allowed for {', '.join(sorted(LOOPBACK_HOSTS))}"
+        )
+    if host in OFFICIAL_HOSTS and parts.path != official_path:
+        raise ConfigError(f"{name} path for {host} must be {official_path!r} (got {parts.path!r})")
+    return url
+
+
+def _check_pairing(base_url: str, ws_base_url: str) -> None:
+    rest_host, ws_host = urlsplit(base_url).hostname, urlsplit(ws_base_url).hostname
+    if (rest_host in PRODUCTION_HOSTS and ws_host in DEMO_HOSTS) or (
+        rest_host in DEMO_HOSTS and ws_host in PRODUCTION_HOSTS
+    ):
+        raise ConfigError(
+            f"base_url ({rest_host}) and ws_base_url ({ws_host}) mix production and demo; "
+            "use KalshiConfig.production() or KalshiConfig.demo()"
+        )
+
+
+def _check_bool(name: str, value: object) -> None:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{name} must be True or False (got {type(value).__name__})")
+
+
+def _check_number(name: str, value: object, *, minimum: float, inclusive: bool) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"{name} must be a number of seconds (got {type(value).__name__})")
+    in_range = value >= minimum if inclusive else value > minimum
+    if not (math.isfinite(value) and in_range):
+        bound = ">=" if inclusive else ">"
+        raise ConfigError(f"{name} must be a finite number {bound} {minimum:g} (got {value!r})")
+
+
+def _check_count(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"{name} must be an int (got {type(value).__name__})")
+    if value < 0:
+        raise ConfigError(f"{name} must be >= 0 (got {value})")
+
+
+def _check_headers(headers: object) -> FrozenHeaders:
+    """Validate extra_headers and freeze them. Messages name the header, never its value."""
+    if not isinstance(headers, Mapping):
+        raise ConfigError("extra_headers must be a mapping of header name to value")
+    seen: set[str] = set()
+    for name, value in headers.items():
+        if not isinstance(name, str) or not _HEADER_NAME.fullmatch(name):
+            raise ConfigError(f"extra_headers name {name!r} is not a valid HTTP header name")
+        lowered = name.lower()
+        if lowered.startswith(_AUTH_HEADER_PREFIX):
+            raise ConfigError(
+                f"extra_headers may not set {name!r}: KALSHI-ACCESS-* headers are made by "
+                "KalshiAuth when it signs each request"
+            )
+        if lowered in seen:
+            raise ConfigError(f"extra_headers names {name!r} twice (header names ignore case)")
+        seen.add(lowered)
+        if not isinstance(value, str) or not _HEADER_VALUE.fullmatch(value):
+            raise ConfigError(
+                f"extra_headers[{name!r}] must be a str of printable ASCII without CR/LF"
+            )
+    return headers if isinstance(headers, FrozenHeaders) else FrozenHeaders(headers)
