@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, padding, rsa
 
 from kalshi_ext.config import origin_of
+from kalshi_ext.errors import KalshiError
 
 __all__ = [
     "KEY_HEADER",
@@ -65,11 +66,11 @@ _RAW_PATH = re.compile(r"/[\x21-\x22\x24-\x3e\x40-\x7e]*")  # printable ASCII wi
 _ORIGIN_SCHEMES = ("http", "https")
 
 
-class KeyLoadError(ValueError):
+class KeyLoadError(KalshiError, ValueError):
     """The API key id or private key is missing, unreadable or unusable; the message says why."""
 
 
-class SigningError(RuntimeError):
+class SigningError(KalshiError, RuntimeError):
     """KalshiAuth refused to sign: the request goes to another origin, or its path is invalid."""
 
 

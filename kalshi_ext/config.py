@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from kalshi_ext.errors import KalshiError
+
 __all__ = [
     "DEMO_HOSTS",
     "LOOPBACK_HOSTS",
@@ -53,7 +55,7 @@ _URL_FORBIDDEN = re.compile(r"[\x00-\x20\x7f]")
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 
 
-class ConfigError(ValueError):
+class ConfigError(KalshiError, ValueError):
     """A KalshiConfig option is invalid; the message says which one and how to fix it."""
 
 

@@ -210,7 +210,13 @@ def derive(upstream: dict[str, Any]) -> dict[str, Any]:
             "description": "Derived by scripts/derive_spec.py from Kalshi's published OpenAPI "
             "document; regenerate rather than edit.",
         },
-        "servers": [{"url": server["url"]} for server in upstream.get("servers", [])],
+        "servers": [
+            {
+                "url": server["url"],
+                "description": "Demo" if "demo" in server["url"] else "Production",
+            }
+            for server in upstream.get("servers", [])
+        ],
         "tags": [{"name": TAG, "description": "Kalshi /portfolio endpoints."}],
         "paths": out_paths,
         "components": out_components,

@@ -59,7 +59,7 @@ def order_json(body: dict[str, Any], order_id: str, created_s: float) -> dict[st
         "maker_fees_dollars": "0.0000",
         "taker_fill_cost_dollars": "0.0000",
         "maker_fill_cost_dollars": "0.0000",
-        "created_time": "2027-01-15T08:00:00Z" if created_s else "2027-01-15T08:00:00Z",
+        "created_time": "2027-01-15T08:00:00Z",
     }
 
 
@@ -82,7 +82,9 @@ class FakeExchange:
         if fault == "drop_before":
             raise httpx.ConnectError("connection refused", request=request)
         if isinstance(fault, int):
-            return httpx.Response(fault, json={"code": "fault", "message": "injected"}, headers={"Retry-After": "1"})
+            return httpx.Response(
+                fault, json={"code": "fault", "message": "injected"}, headers={"Retry-After": "1"}
+            )
         response = self.process(request)
         if fault == "drop_after":
             raise httpx.RemoteProtocolError("server disconnected", request=request)
@@ -111,14 +113,26 @@ class FakeExchange:
             items = []
             for body in json.loads(request.content)["orders"]:
                 status, payload = self.place(body)
-                items.append(payload if status == 201 else {"client_order_id": body["client_order_id"], "error": payload})
+                items.append(
+                    payload
+                    if status == 201
+                    else {"client_order_id": body["client_order_id"], "error": payload}
+                )
             return httpx.Response(201, json={"orders": items})
         if request.method == "GET" and path == "/portfolio/orders":
             ticker = request.url.params.get("ticker")
             orders = [o for o in self.orders.values() if ticker in (None, o["ticker"])]
             return httpx.Response(200, json={"orders": orders, "cursor": ""})
         if request.method == "GET" and path == "/portfolio/balance":
-            return httpx.Response(200, json={"balance": 1000, "balance_dollars": "10.00", "portfolio_value": 0, "updated_ts": 1})
+            return httpx.Response(
+                200,
+                json={
+                    "balance": 1000,
+                    "balance_dollars": "10.00",
+                    "portfolio_value": 0,
+                    "updated_ts": 1,
+                },
+            )
         return httpx.Response(404, json={"code": "not_found", "message": path})
 
     def client(self, **config: Any) -> Client:

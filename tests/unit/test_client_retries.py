@@ -86,7 +86,10 @@ def test_retry_after_longer_than_max_delay_is_capped() -> None:
 
 def test_retry_after_beyond_total_timeout_fails_at_once() -> None:
     time, script = FakeTime(), Script((429, {"Retry-After": "20"}), 200)
-    with make_client(script, time, total_timeout=10.0, retry_max_delay=30.0) as client, pytest.raises(RateLimitError) as caught:
+    with (
+        make_client(script, time, total_timeout=10.0, retry_max_delay=30.0) as client,
+        pytest.raises(RateLimitError) as caught,
+    ):
         client.get_balance()
     assert time.sleeps == [], "no sleep in vain"
     assert caught.value.retry_after == 20
@@ -128,12 +131,10 @@ def test_read_timeout_retried_for_get_not_for_plain_post() -> None:
 
 
 def test_connect_error_retried_even_for_plain_post() -> None:
-    time, script = FakeTime(), Script(httpx.ConnectError, 201)
-    with make_client(script, time) as client:
-        # 201 with a balance body: only the attempts matter here
-        with pytest.raises(Exception):
-            client.create_order_group(contracts_limit=5)
-    assert len(script.requests) == 2
+    time, script = FakeTime(), Script(httpx.ConnectError, 500)
+    with make_client(script, time) as client, pytest.raises(ServerError):
+        client.create_order_group(contracts_limit=5)
+    assert len(script.requests) == 2, "the connect failure is retried, the 500 on a POST is not"
 
 
 def test_max_retries_then_the_typed_error() -> None:
@@ -146,24 +147,40 @@ def test_max_retries_then_the_typed_error() -> None:
 
 def test_total_timeout_bounds_the_whole_call() -> None:
     time, script = FakeTime(), Script(*([503] * 50))
-    with make_client(script, time, total_timeout=3.0, max_retries=50, retry_base_delay=0.5, retry_max_delay=2.0) as client:
-        with pytest.raises((ServerError, APITimeoutError)):
-            client.get_balance()
+    with (
+        make_client(
+            script,
+            time,
+            total_timeout=3.0,
+            max_retries=50,
+            retry_base_delay=0.5,
+            retry_max_delay=2.0,
+        ) as client,
+        pytest.raises((ServerError, APITimeoutError)),
+    ):
+        client.get_balance()
     assert sum(time.sleeps) <= 3.0
     timeouts = [r.extensions["timeout"]["read"] for r in script.requests]
     assert all(t <= 3.0 for t in timeouts)
-    assert timeouts == sorted(timeouts, reverse=True), "each attempt's timeout is cut to what is left"
+    assert timeouts == sorted(timeouts, reverse=True), (
+        "each attempt's timeout is cut to what is left"
+    )
 
 
 def test_one_warning_per_retry_without_secrets(caplog: pytest.LogCaptureFixture) -> None:
     time, script = FakeTime(), Script(503, 503, 200)
-    with caplog.at_level(logging.DEBUG, logger="kalshi_ext"), make_client(script, time, extra_headers={"X-Team": "SECRET-HEADER-VALUE"}) as client:
+    with (
+        caplog.at_level(logging.DEBUG, logger="kalshi_ext"),
+        make_client(script, time, extra_headers={"X-Team": "SECRET-HEADER-VALUE"}) as client,
+    ):
         client.get_balance(subaccount=1)
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 2
     text = caplog.text
     assert "/portfolio/balance" in text and "subaccount" not in text
-    assert "SECRET-HEADER-VALUE" not in text and "KALSHI-ACCESS" not in text.upper().replace("KALSHI_EXT", "")
+    assert "SECRET-HEADER-VALUE" not in text and "KALSHI-ACCESS" not in text.upper().replace(
+        "KALSHI_EXT", ""
+    )
 
 
 async def test_async_client_retries_the_same_way() -> None:

@@ -16,7 +16,13 @@ from tests.fakes import FakeExchange, FakeTime
 
 @pytest.mark.parametrize(
     ("price", "wire"),
-    [("0.56", "0.5600"), (Decimal("0.01"), "0.0100"), (56, "0.5600"), (99, "0.9900"), ("0.5600", "0.5600")],
+    [
+        ("0.56", "0.5600"),
+        (Decimal("0.01"), "0.0100"),
+        (56, "0.5600"),
+        (99, "0.9900"),
+        ("0.5600", "0.5600"),
+    ],
 )
 def test_price_to_wire(price: object, wire: str) -> None:
     assert price_to_wire(price) == wire  # type: ignore[arg-type]
@@ -87,7 +93,9 @@ def test_drop_after_processing_places_exactly_one_order() -> None:
     exchange = FakeExchange(time)
     exchange.faults = ["drop_after"]  # placed, then the connection dies; the retry gets 409
     with exchange.client() as client:
-        detailed = client.create_order.detailed(ticker="T", side="bid", count=1, price="0.50", client_order_id="mine-1")
+        detailed = client.create_order.detailed(
+            ticker="T", side="bid", count=1, price="0.50", client_order_id="mine-1"
+        )
     assert list(exchange.orders) == ["mine-1"]
     assert detailed.parsed.order_id == exchange.orders["mine-1"]["order_id"]
     assert detailed.recovered
@@ -120,7 +128,9 @@ def test_first_attempt_409_is_the_callers_duplicate() -> None:
     with exchange.client() as client:
         client.create_order(ticker="T", side="bid", count=1, price="0.50", client_order_id="dup")
         with pytest.raises(ConflictError):
-            client.create_order(ticker="T", side="bid", count=1, price="0.50", client_order_id="dup")
+            client.create_order(
+                ticker="T", side="bid", count=1, price="0.50", client_order_id="dup"
+            )
     assert len(exchange.orders) == 1
 
 
@@ -137,7 +147,10 @@ def test_batch_drop_after_resends_only_missing() -> None:
     time = FakeTime()
     exchange = FakeExchange(time)
     exchange.faults = ["drop_after"]
-    orders = [{"ticker": "T", "side": "bid", "count": 1, "price": "0.30"}, {"ticker": "U", "side": "ask", "count": 2, "price": "0.70"}]
+    orders = [
+        {"ticker": "T", "side": "bid", "count": 1, "price": "0.30"},
+        {"ticker": "U", "side": "ask", "count": 2, "price": "0.70"},
+    ]
     with exchange.client() as client:
         reply = client.batch_create_orders(orders=orders)
     assert len(exchange.orders) == 2
@@ -163,11 +176,18 @@ def test_batch_5xx_then_partial_resend() -> None:
         return original(request)
 
     exchange.process = partial  # type: ignore[method-assign]
-    orders = [{"ticker": "T", "side": "bid", "count": 1, "price": "0.30"}, {"ticker": "T", "side": "bid", "count": 1, "price": "0.31"}]
+    orders = [
+        {"ticker": "T", "side": "bid", "count": 1, "price": "0.30"},
+        {"ticker": "T", "side": "bid", "count": 1, "price": "0.31"},
+    ]
     with exchange.client() as client:
         reply = client.batch_create_orders(orders=orders)
-    batch_posts = [json.loads(r.content) for r in exchange.requests if r.url.path.endswith("/batched")]
+    batch_posts = [
+        json.loads(r.content) for r in exchange.requests if r.url.path.endswith("/batched")
+    ]
     assert len(batch_posts) == 2
     assert len(batch_posts[1]["orders"]) == 1 and batch_posts[1]["orders"][0]["price"] == "0.3100"
     assert len(exchange.orders) == 2
-    assert [item.client_order_id for item in reply.orders] == [o["client_order_id"] for o in batch_posts[0]["orders"]]
+    assert [item.client_order_id for item in reply.orders] == [
+        o["client_order_id"] for o in batch_posts[0]["orders"]
+    ]
