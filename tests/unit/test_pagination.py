@@ -1,0 +1,212 @@
+"""Cursor iteration: every item once, in order, across pages, faults and resumes."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kalshi_ext import AsyncClient, Client, KalshiConfig, PaginationError
+from kalshi_ext.pagination import PAGED
+from tests.fakes import BASE_URL, PRIVATE_PEM, FakeTime
+from tests.spec_payloads import SPEC_PATH, example_payload, spec
+
+FILL_TEMPLATE = example_payload(spec()["components"]["schemas"]["Fill"])
+
+
+def fill(n: int) -> dict[str, Any]:
+    return {**FILL_TEMPLATE, "fill_id": f"f{n}", "trade_id": f"t{n}"}
+
+
+class PagedFills:
+    """Serves `total` fills in pages of `limit`; `fault_rate` of requests fail transiently first."""
+
+    def __init__(
+        self,
+        total: int,
+        *,
+        fault_rate: float = 0.0,
+        seed: int = 0,
+        cursors: list[str] | None = None,
+    ) -> None:
+        self.items = [fill(n) for n in range(total)]
+        self.rng = random.Random(seed)
+        self.fault_rate = fault_rate
+        self.requests: list[httpx.Request] = []
+        self.cursors = cursors
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        if self.rng.random() < self.fault_rate:
+            kind = self.rng.choice(["503", "429", "reset"])
+            if kind == "reset":
+                raise httpx.RemoteProtocolError("reset", request=request)
+            return httpx.Response(int(kind), json={"code": "busy", "message": "again"})
+        limit = int(request.url.params.get("limit", "100"))
+        cursor = request.url.params.get("cursor", "")
+        start = int(cursor.removeprefix("c")) if cursor else 0
+        page = self.items[start : start + limit]
+        end = start + limit
+        next_cursor = f"c{end}" if end < len(self.items) else ""
+        return httpx.Response(200, json={"fills": page, "cursor": next_cursor})
+
+
+def sync_client(server: Any, time: FakeTime) -> Client:
+    return Client(
+        key_id="k", private_key=PRIVATE_PEM, config=KalshiConfig(base_url=BASE_URL, max_retries=8),
+        transport=httpx.MockTransport(server), clock=time.clock(), sleep=time.sleep,
+    )  # fmt: skip
+
+
+def async_client(server: Any, time: FakeTime) -> AsyncClient:
+    return AsyncClient(
+        key_id="k", private_key=PRIVATE_PEM, config=KalshiConfig(base_url=BASE_URL, max_retries=8),
+        transport=httpx.MockTransport(server), clock=time.clock(), sleep=time.async_sleep,
+    )  # fmt: skip
+
+
+PROPERTY = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@PROPERTY
+@given(
+    total=st.integers(0, 5000),
+    page_size=st.integers(1, 1000),
+    fault_rate=st.sampled_from([0.0, 0.1, 0.3]),
+    seed=st.integers(0, 2**16),
+)
+def test_sync_iterator_yields_every_item_once_in_order(
+    total: int, page_size: int, fault_rate: float, seed: int
+) -> None:
+    server = PagedFills(total, fault_rate=fault_rate, seed=seed)
+    with sync_client(server, FakeTime()) as client:
+        ids = [f.fill_id for f in client.iter_fills(page_size=page_size)]
+    assert ids == [f"f{n}" for n in range(total)]
+
+
+@PROPERTY
+@given(
+    total=st.integers(0, 5000),
+    page_size=st.integers(1, 1000),
+    fault_rate=st.sampled_from([0.0, 0.1, 0.3]),
+    seed=st.integers(0, 2**16),
+)
+def test_async_iterator_yields_every_item_once_in_order(
+    total: int, page_size: int, fault_rate: float, seed: int
+) -> None:
+    server = PagedFills(total, fault_rate=fault_rate, seed=seed)
+
+    async def collect() -> list[str]:
+        async with async_client(server, FakeTime()) as client:
+            return [f.fill_id async for f in client.iter_fills(page_size=page_size)]
+
+    assert asyncio.run(collect()) == [f"f{n}" for n in range(total)]
+
+
+def test_pages_expose_cursors_and_resume() -> None:
+    server = PagedFills(25)
+    with sync_client(server, FakeTime()) as client:
+        pages = list(client.iter_fills(page_size=10).pages())
+        assert [len(p.items) for p in pages] == [10, 10, 5]
+        assert [p.cursor for p in pages] == [None, "c10", "c20"]
+        assert pages[-1].next_cursor is None and not pages[-1].has_next_page()
+        resumed = [
+            f.fill_id for f in client.iter_fills(page_size=10, start_cursor=pages[0].next_cursor)
+        ]
+    assert resumed == [f"f{n}" for n in range(10, 25)]
+
+
+def test_max_items_stops_without_fetching_more() -> None:
+    server = PagedFills(100)
+    with sync_client(server, FakeTime()) as client:
+        ids = [f.fill_id for f in client.iter_fills(page_size=10, max_items=15)]
+    assert ids == [f"f{n}" for n in range(15)]
+    assert len(server.requests) == 2
+
+
+def test_items_are_fetched_lazily() -> None:
+    server = PagedFills(100)
+    with sync_client(server, FakeTime()) as client:
+        iterator = iter(client.iter_fills(page_size=10))
+        assert server.requests == []
+        next(iterator)
+        assert len(server.requests) == 1
+
+
+def test_empty_page_with_a_fresh_cursor_continues() -> None:
+    replies = iter([{"fills": [], "cursor": "a"}, {"fills": [fill(1)], "cursor": ""}])
+
+    def server(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=next(replies))
+
+    with sync_client(server, FakeTime()) as client:
+        assert [f.fill_id for f in client.iter_fills()] == ["f1"]
+
+
+def test_a_cursor_seen_twice_raises_instead_of_looping() -> None:
+    replies = iter(
+        [
+            {"fills": [fill(1)], "cursor": "A"},
+            {"fills": [fill(2)], "cursor": "B"},
+            {"fills": [fill(3)], "cursor": "A"},
+        ]
+    )
+
+    def server(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=next(replies))
+
+    with (
+        sync_client(server, FakeTime()) as client,
+        pytest.raises(PaginationError, match="second time"),
+    ):
+        list(client.iter_fills())
+
+
+@pytest.mark.parametrize(
+    ("name", "bad"),
+    [("fills", 0), ("fills", 1001), ("deposits", 501), ("fills", True), ("fills", "10")],
+)
+def test_page_size_validated(name: str, bad: object) -> None:
+    with (
+        sync_client(PagedFills(1), FakeTime()) as client,
+        pytest.raises(ValueError, match="page_size"),
+    ):
+        getattr(client, f"iter_{name}")(page_size=bad)
+
+
+def test_limit_and_cursor_filters_are_refused() -> None:
+    with (
+        sync_client(PagedFills(1), FakeTime()) as client,
+        pytest.raises(TypeError, match="page_size"),
+    ):
+        client.iter_fills(limit=5)
+
+
+def test_page_limits_match_the_spec() -> None:
+    document = yaml.safe_load(SPEC_PATH.read_text())
+    by_operation = {
+        op["operationId"]: op
+        for item in document["paths"].values()
+        for op in item.values()
+        if isinstance(op, dict) and "operationId" in op
+    }
+    paged_in_spec = set()
+    for name, op in by_operation.items():
+        params = [
+            document["components"]["parameters"][p["$ref"].rsplit("/", 1)[1]] if "$ref" in p else p
+            for p in op.get("parameters", [])
+        ]
+        names = {p["name"] for p in params}
+        if "cursor" in names:
+            paged_in_spec.add(name)
+            limit = next(p for p in params if p["name"] == "limit")
+            for paged in PAGED.values():
+                if paged.operation == name:
+                    assert paged.max_page_size == limit["schema"]["maximum"], name
+    assert paged_in_spec == {p.operation for p in PAGED.values()}
