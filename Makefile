@@ -39,5 +39,11 @@ type: venv
 test: venv lint type check-generated
 	$(BIN)/python -m pytest -q
 
+demo: venv
+	$(BIN)/python examples/quickstart.py
+
+bench: venv
+	$(BIN)/python bench/run_all.py
+
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache
