@@ -1,0 +1,105 @@
+"""Every operation through kalshi_ext.Client and AsyncClient against Prism's mock: real signatures,
+our request building, our parsing; Prism must report no violation on any exchange."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from kalshi_ext import AsyncClient, Client, KalshiConfig
+from tests.contract.prism import PrismServer, assert_no_violations
+from tests.contract.test_prism_mock import CASES, REALISTIC_VALUES, declared_parameters
+from tests.fakes import PRIVATE_PEM
+from tests.spec_payloads import example_payload, ref_target, success_schema
+
+
+def client_arguments(op: dict[str, Any]) -> dict[str, Any]:
+    """Keyword arguments as a user passes them: parameters and body fields by name."""
+    arguments: dict[str, Any] = {}
+    for parameter in declared_parameters(op):
+        if parameter["name"] in ("limit", "cursor") or parameter.get("required"):
+            arguments[parameter["name"]] = REALISTIC_VALUES.get(
+                parameter["name"], example_payload(parameter["schema"])
+            )
+    if "requestBody" in op:
+        arguments.update(
+            example_payload(op["requestBody"]["content"]["application/json"]["schema"])
+        )
+    if op["operationId"] == "decrease_order":
+        arguments.pop("reduce_to", None)
+    return arguments
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.responses: list[httpx.Response] = []
+
+    def __call__(self, response: httpx.Response) -> None:
+        response.read()
+        self.responses.append(response)
+
+
+@pytest.fixture(scope="module")
+def recorded_client(prism_mock: PrismServer) -> Iterator[tuple[Client, Recorder]]:
+    recorder = Recorder()
+    with Client(
+        key_id="contract-key",
+        private_key=PRIVATE_PEM,
+        config=KalshiConfig(base_url=prism_mock.base_url, max_retries=0),
+    ) as client:
+        client.http.event_hooks["response"].append(recorder)
+        yield client, recorder
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "op"), CASES, ids=[op["operationId"] for _, _, op in CASES]
+)
+def test_client_call_passes_prism(
+    recorded_client: tuple[Client, Recorder], method: str, path: str, op: dict[str, Any]
+) -> None:
+    client, recorder = recorded_client
+    before = len(recorder.responses)
+    name = op["operationId"]
+    arguments = client_arguments(op)
+    if name == "batch_create_orders":
+        result = client.batch_create_orders(orders=arguments["orders"])
+    else:
+        result = getattr(client, name)(**arguments)
+    exchanges = recorder.responses[before:]
+    assert exchanges, name
+    for response in exchanges:
+        assert_no_violations(response, f"{method.upper()} {path} via Client.{name}")
+    _, schema = success_schema(op)
+    expected = ref_target(schema) if schema else None
+    assert (type(result).__name__ if result is not None else None) == expected
+
+
+async def test_async_client_calls_pass_prism(prism_mock: PrismServer) -> None:
+    seen: list[httpx.Response] = []
+
+    async def record(response: httpx.Response) -> None:
+        await response.aread()
+        seen.append(response)
+
+    async with AsyncClient(
+        key_id="contract-key",
+        private_key=PRIVATE_PEM,
+        config=KalshiConfig(base_url=prism_mock.base_url),
+    ) as client:
+        client.http.event_hooks["response"].append(record)
+        balance = await client.get_balance()
+        # The static mock answers every page with the same cursor: read one page only.
+        pages = client.iter_orders(page_size=5).pages()
+        first_page = await anext(pages)
+        await pages.aclose()
+        orders = first_page.items
+        created = await client.create_order(
+            ticker="KXHIGHNY-26NOV22-T58", side="bid", count=1, price="0.42"
+        )
+    assert balance.balance_dollars and created.order_id and len(orders) <= 3
+    assert len(seen) >= 3
+    for response in seen:
+        assert_no_violations(response, "AsyncClient")
