@@ -8,7 +8,7 @@ import threading
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
-from typing import Any, TypeVar, cast, get_args
+from typing import Any, Protocol, TypeVar, get_args
 
 from attrs import define, frozen
 from starlette.applications import Starlette
@@ -80,7 +80,7 @@ class Body:
         self._data = data
         self._where = where
 
-    def _name(self, name: str) -> str:
+    def qualified(self, name: str) -> str:
         return f"{self._where}{name}"
 
     def raw(self, name: str) -> object:
@@ -89,9 +89,9 @@ class Body:
     def req_str(self, name: str) -> str:
         value = self._data.get(name)
         if value is None:
-            raise missing(self._name(name))
+            raise missing(self.qualified(name))
         if not isinstance(value, str) or not value:
-            raise invalid(f"{self._name(name)} must be a non-empty string")
+            raise invalid(f"{self.qualified(name)} must be a non-empty string")
         return value
 
     def opt_str(self, name: str) -> str | None:
@@ -99,7 +99,7 @@ class Body:
         if value is None:
             return None
         if not isinstance(value, str):
-            raise invalid(f"{self._name(name)} must be a string")
+            raise invalid(f"{self.qualified(name)} must be a string")
         return value
 
     def opt_bool(self, name: str) -> bool:
@@ -107,7 +107,7 @@ class Body:
         if value is None:
             return False
         if not isinstance(value, bool):
-            raise invalid(f"{self._name(name)} must be true or false")
+            raise invalid(f"{self.qualified(name)} must be true or false")
         return value
 
     def opt_int(
@@ -117,24 +117,24 @@ class Body:
         if value is None:
             return None
         if not isinstance(value, int) or isinstance(value, bool):
-            raise invalid(f"{self._name(name)} must be an integer")
-        _check_range(self._name(name), value, minimum, maximum)
+            raise invalid(f"{self.qualified(name)} must be an integer")
+        _check_range(self.qualified(name), value, minimum, maximum)
         return value
 
     def req_int(self, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
         value = self.opt_int(name, minimum=minimum, maximum=maximum)
         if value is None:
-            raise missing(self._name(name))
+            raise missing(self.qualified(name))
         return value
 
     def req_enum(self, name: str, allowed: tuple[E, ...]) -> E:
         value = self._data.get(name)
         if value is None:
-            raise missing(self._name(name))
+            raise missing(self.qualified(name))
         for option in allowed:
             if value == option:
                 return option
-        raise invalid(f"{self._name(name)} must be one of {', '.join(allowed)}; got {value!r}")
+        raise invalid(f"{self.qualified(name)} must be one of {', '.join(allowed)}; got {value!r}")
 
     def opt_enum(self, name: str, allowed: tuple[E, ...]) -> E | None:
         return None if self._data.get(name) is None else self.req_enum(name, allowed)
@@ -142,9 +142,9 @@ class Body:
     def req_list(self, name: str) -> list[object]:
         value = self._data.get(name)
         if value is None:
-            raise missing(self._name(name))
+            raise missing(self.qualified(name))
         if not isinstance(value, list):
-            raise invalid(f"{self._name(name)} must be an array")
+            raise invalid(f"{self.qualified(name)} must be an array")
         return value
 
 
@@ -245,8 +245,8 @@ def _check_order_exchange_index(index: int | None) -> None:
 def _parse_order_request(body: Body) -> OrderRequest:
     ticker = body.req_str("ticker")
     side: Side = body.req_enum("side", get_args(Side))
-    count = parse_count(_required(body, "count"), body._name("count"))
-    price = parse_price_cents(_required(body, "price"), body._name("price"))
+    count = parse_count(_required(body, "count"), body.qualified("count"))
+    price = parse_price_cents(_required(body, "price"), body.qualified("price"))
     time_in_force: TimeInForce = body.req_enum("time_in_force", get_args(TimeInForce))
     stp: SelfTradePrevention = body.req_enum(
         "self_trade_prevention_type", get_args(SelfTradePrevention)
@@ -272,7 +272,7 @@ def _parse_order_request(body: Body) -> OrderRequest:
 def _required(body: Body, name: str) -> object:
     value = body.raw(name)
     if value is None:
-        raise missing(body._name(name))
+        raise missing(body.qualified(name))
     return value
 
 
@@ -1038,8 +1038,13 @@ def set_target_balance_allocation(call: Call) -> Reply:
     return 200, {}
 
 
-def _seq(item: Order | Fill | Position | Settlement | OrderGroup | CashMovement | Any) -> int:
-    return cast(int, item.seq)
+class _Sequenced(Protocol):
+    seq: int
+
+
+def _seq(item: _Sequenced) -> int:
+    """The sort key every listed record carries: the order in which it was created."""
+    return item.seq
 
 
 # ---- the table and the app -----------------------------------------------------------------
