@@ -1,0 +1,991 @@
+"""The local exchange's state machine: seeded books, matching, orders, fills, positions and money.
+
+The model, kept small but coherent (nothing here knows about HTTP):
+
+- Binary markets priced in whole cents 1..99, always quoted as the YES price. `bid` buys YES at
+  `price`; `ask` sells YES at `price`, which is the same as buying NO at `100 - price`
+  (the spec's `BookSide`: "`bid` means buy YES, `ask` means sell YES"). So a bid has
+  `outcome_side` "yes" and an ask "no".
+- Whole contracts only (the local markets do not enable fractional trading).
+- A crossing order trades at the resting (maker) price, best price first, then time priority.
+  Takers pay Kalshi's general fee, `ceil(0.07 * count * p * (1 - p))` dollars rounded up to the
+  cent, computed per fill; makers pay nothing.
+- Money is integer cents. Opening a contract costs its side's price (`p` for YES, `100 - p` for
+  NO). Buying the side opposite to a held position closes it first: the YES/NO pair redeems for
+  100 cents (lots close first in, first out; `realized_pnl` excludes fees).
+- The available balance is cash minus the reserve of resting orders: every resting contract
+  reserves its opening cost. An order must fit in the available balance: the opening cost and
+  fees of its immediate fills plus the reserve of whatever part rests (held positions are not
+  netted against it, which is stricter than Kalshi).
+- Orders from "other traders" only exist in the books; the account's own orders, fills,
+  positions and settlements are what the /portfolio API reports.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Literal
+
+from attrs import define, field, frozen
+
+from kalshi_ext.testing.exchange_error import ExchangeError, invalid, not_found
+
+Side = Literal["bid", "ask"]
+Outcome = Literal["yes", "no"]
+TimeInForce = Literal["fill_or_kill", "good_till_canceled", "immediate_or_cancel"]
+SelfTradePrevention = Literal["taker_at_cross", "maker"]
+OrderStatus = Literal["resting", "canceled", "executed"]
+
+GROUP_WINDOW_S = 15.0
+MAX_SUBACCOUNT = 63
+EXCHANGE_INDEX = 0
+
+# (market ticker, event ticker, mid price in cents) of the seeded markets.
+SEEDED_MARKETS: tuple[tuple[str, str, int], ...] = (
+    ("KXDEMO-26DEC31-T50", "KXDEMO-26DEC31", 50),
+    ("KXDEMO-26DEC31-T60", "KXDEMO-26DEC31", 38),
+    ("KXWX-26JUN30-T80", "KXWX-26JUN30", 71),
+)
+
+
+def opening_unit(side: Side, price: int) -> int:
+    """What one contract costs to open: the YES price for a bid, the NO price for an ask."""
+    return price if side == "bid" else 100 - price
+
+
+def outcome_of(side: Side) -> Outcome:
+    return "yes" if side == "bid" else "no"
+
+
+def taker_fee_cents(count: int, price: int) -> int:
+    """ceil(0.07 * count * p * (1 - p)) dollars, in cents, with p = price / 100."""
+    return -(-7 * count * price * (100 - price) // 10_000)
+
+
+def crosses(side: Side, limit: int, resting_price: int) -> bool:
+    return resting_price <= limit if side == "bid" else resting_price >= limit
+
+
+@frozen
+class OrderRequest:
+    """A validated CreateOrderV2 body in integer units."""
+
+    ticker: str
+    side: Side
+    price: int
+    count: int
+    time_in_force: TimeInForce = "good_till_canceled"
+    self_trade_prevention: SelfTradePrevention = "taker_at_cross"
+    client_order_id: str = ""
+    post_only: bool = False
+    reduce_only: bool = False
+    cancel_order_on_pause: bool = False
+    subaccount: int = 0
+    order_group_id: str | None = None
+    expiration_ts: int | None = None
+
+
+@define
+class Order:
+    order_id: str
+    is_own: bool
+    subaccount: int
+    client_order_id: str
+    ticker: str
+    side: Side
+    price: int
+    initial_count: int
+    time_in_force: TimeInForce
+    self_trade_prevention: SelfTradePrevention
+    post_only: bool
+    reduce_only: bool
+    cancel_order_on_pause: bool
+    order_group_id: str | None
+    expiration_ts: int | None
+    created: float
+    seq: int
+    last_update: float
+    priority: int = 0
+    fill_count: int = 0
+    remaining: int = 0
+    status: OrderStatus = "resting"
+    taker_cost_cents: int = 0
+    maker_cost_cents: int = 0
+    taker_fees_cents: int = 0
+    maker_fees_cents: int = 0
+
+
+@define
+class Fill:
+    seq: int
+    fill_id: str
+    order_id: str
+    ticker: str
+    side: Side
+    price: int
+    count: int
+    is_taker: bool
+    fee_cents: int
+    created: float
+    subaccount: int
+
+
+@define
+class Lot:
+    count: int
+    unit_cents: int
+
+
+@define
+class Position:
+    seq: int
+    subaccount: int
+    ticker: str
+    event_ticker: str
+    updated: float
+    outcome: Outcome | None = None
+    lots: list[Lot] = field(factory=list)
+    traded_cost_cents: int = 0
+    traded_contracts: int = 0
+    realized_pnl_cents: int = 0
+    fees_paid_cents: int = 0
+
+    @property
+    def count(self) -> int:
+        return sum(lot.count for lot in self.lots)
+
+    @property
+    def signed(self) -> int:
+        """Positive for YES contracts, negative for NO (the spec's `position_fp`)."""
+        return self.count if self.outcome == "yes" else -self.count
+
+    @property
+    def exposure_cents(self) -> int:
+        return sum(lot.count * lot.unit_cents for lot in self.lots)
+
+
+@define
+class Settlement:
+    seq: int
+    subaccount: int
+    ticker: str
+    event_ticker: str
+    result: Outcome
+    yes_count: int
+    yes_cost_cents: int
+    no_count: int
+    no_cost_cents: int
+    revenue_cents: int
+    fee_cents: int
+    settled: float
+
+
+@define
+class OrderGroup:
+    seq: int
+    group_id: str
+    subaccount: int
+    contracts_limit: int
+    triggered: bool = False
+    matches: list[tuple[float, int]] = field(factory=list)
+    order_ids: list[str] = field(factory=list)
+
+    def matched(self, now: float) -> int:
+        """Contracts matched inside the rolling window ending now."""
+        self.matches = [(ts, n) for ts, n in self.matches if now - ts < GROUP_WINDOW_S]
+        return sum(n for _, n in self.matches)
+
+    def allowance(self, now: float) -> int:
+        return max(0, self.contracts_limit - self.matched(now))
+
+
+@define
+class Account:
+    number: int
+    cash_cents: int
+    updated: float
+    netting_enabled: bool = True
+
+
+@define
+class SubaccountTransfer:
+    seq: int
+    transfer_id: str
+    client_transfer_id: str
+    from_subaccount: int
+    to_subaccount: int
+    amount_cents: int
+    created: float
+
+
+@define
+class IntraTransfer:
+    seq: int
+    transfer_id: str
+    source: str
+    destination: str
+    source_shard: int
+    destination_shard: int
+    amount_centicents: int
+    created: float
+
+
+@define
+class CashMovement:
+    """A deposit or a withdrawal."""
+
+    seq: int
+    movement_id: str
+    amount_cents: int
+    created: float
+    method: str = "ach"
+    fee_cents: int = 0
+    status: str = "applied"
+
+
+@define
+class Market:
+    ticker: str
+    event_ticker: str
+    bids: list[Order] = field(factory=list)  # best (highest) price first, then time
+    asks: list[Order] = field(factory=list)  # best (lowest) price first, then time
+    result: Outcome | None = None
+
+    def book(self, side: Side) -> list[Order]:
+        return self.bids if side == "bid" else self.asks
+
+    def opposite(self, side: Side) -> list[Order]:
+        return self.asks if side == "bid" else self.bids
+
+    def insert(self, order: Order) -> None:
+        book = self.book(order.side)
+        book.append(order)
+        if order.side == "bid":
+            book.sort(key=lambda o: (-o.price, o.priority))
+        else:
+            book.sort(key=lambda o: (o.price, o.priority))
+
+    def remove(self, order: Order) -> None:
+        self.book(order.side).remove(order)
+
+
+@frozen
+class Execution:
+    """What one placement or amend did right away."""
+
+    order: Order
+    fill_count: int
+    yes_price_total_cents: int  # sum of price * count over the fills, for average_fill_price
+    fees_cents: int
+    ts_ms: int
+
+
+@define
+class _Plan:
+    steps: list[tuple[Order, int]] = field(factory=list)
+    self_trade_cancels: list[Order] = field(factory=list)
+    halted: bool = False  # the remainder must not rest (self-trade stop or group limit reached)
+
+    @property
+    def filled(self) -> int:
+        return sum(count for _, count in self.steps)
+
+    def cost_cents(self, side: Side) -> int:
+        return sum(
+            opening_unit(side, maker.price) * count + taker_fee_cents(count, maker.price)
+            for maker, count in self.steps
+        )
+
+
+class Engine:
+    """All exchange state. Not thread-safe: the caller serialises access (LocalExchange locks)."""
+
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        starting_balance_cents: int = 1_000_000,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._rng = random.Random(seed)
+        self._clock = clock
+        self._seq = itertools.count(1)
+        now = clock()
+        self.user_id = self._new_id()
+        self.markets: dict[str, Market] = {}
+        self.orders: dict[str, Order] = {}  # the account's own orders, any status
+        self._resting: dict[str, Order] = {}  # the account's own resting orders
+        self._client_order_ids: set[str] = set()
+        self.fills: list[Fill] = []
+        self.positions: dict[tuple[int, str], Position] = {}
+        self.settlements: list[Settlement] = []
+        self.groups: dict[str, OrderGroup] = {}
+        self.accounts: dict[int, Account] = {0: Account(0, starting_balance_cents, now)}
+        self.subaccount_transfers: list[SubaccountTransfer] = []
+        self._transfers_by_client_id: dict[str, SubaccountTransfer] = {}
+        self.intra_transfers: list[IntraTransfer] = []
+        self.deposits: list[CashMovement] = [
+            CashMovement(self._next_seq(), self._new_id(), starting_balance_cents, now)
+        ]
+        self.withdrawals: list[CashMovement] = []
+        self.target_allocations: list[tuple[int, int]] = []
+        self.resting_margin_reservation = "sum"
+        self._seed_books(now)
+
+    # ---- ids, time ----------------------------------------------------------------------
+
+    def _new_id(self) -> str:
+        return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
+
+    def _next_seq(self) -> int:
+        return next(self._seq)
+
+    def now(self) -> float:
+        return self._clock()
+
+    def _seed_books(self, now: float) -> None:
+        for ticker, event_ticker, mid in SEEDED_MARKETS:
+            self.markets[ticker] = Market(ticker, event_ticker)
+            for offset in (1, 2, 3):
+                for _ in range(2):
+                    self.add_other_order(ticker, "ask", mid + offset, self._rng.randint(5, 40))
+                    self.add_other_order(ticker, "bid", mid - offset, self._rng.randint(5, 40))
+
+    # ---- lookups ------------------------------------------------------------------------
+
+    def account(self, subaccount: int) -> Account:
+        account = self.accounts.get(subaccount)
+        if account is None:
+            raise invalid(f"subaccount {subaccount} does not exist")
+        return account
+
+    def _open_market(self, ticker: str) -> Market:
+        market = self.markets.get(ticker)
+        if market is None:
+            raise ExchangeError(400, "market_not_found", f"market {ticker!r} does not exist")
+        if market.result is not None:
+            raise ExchangeError(400, "market_closed", f"market {ticker!r} has settled")
+        return market
+
+    def own_order(self, order_id: str, subaccount: int | None) -> Order:
+        order = self.orders.get(order_id)
+        if order is None or (subaccount is not None and order.subaccount != subaccount):
+            raise not_found(f"order {order_id!r}")
+        return order
+
+    def group(self, group_id: str, subaccount: int | None) -> OrderGroup:
+        group = self.groups.get(group_id)
+        if group is None or (subaccount is not None and group.subaccount != subaccount):
+            raise not_found(f"order group {group_id!r}")
+        return group
+
+    def resting_orders(self) -> Iterable[Order]:
+        return self._resting.values()
+
+    def reserved_cents(self, subaccount: int | None) -> int:
+        return sum(
+            opening_unit(o.side, o.price) * o.remaining
+            for o in self._resting.values()
+            if subaccount is None or o.subaccount == subaccount
+        )
+
+    def available_cents(self, subaccount: int) -> int:
+        return self.account(subaccount).cash_cents - self.reserved_cents(subaccount)
+
+    def exposure_cents(self, subaccount: int) -> int:
+        return sum(p.exposure_cents for p in self.positions.values() if p.subaccount == subaccount)
+
+    def queue_position(self, order: Order) -> int:
+        """Contracts resting ahead of `order` at its price level (price-time priority)."""
+        market = self.markets[order.ticker]
+        return sum(
+            o.remaining
+            for o in market.book(order.side)
+            if o.price == order.price and o.priority < order.priority
+        )
+
+    def expire(self) -> None:
+        """Cancel resting orders whose expiration time has passed."""
+        now = self.now()
+        for order in [o for o in self._resting.values() if o.expiration_ts is not None]:
+            if order.expiration_ts is not None and order.expiration_ts <= now:
+                self._cancel(order, now)
+
+    # ---- orders -------------------------------------------------------------------------
+
+    def add_other_order(self, ticker: str, side: Side, price: int, count: int) -> Order:
+        """Another trader's good-till-canceled limit order: it may fill the account's orders."""
+        now = self.now()
+        market = self._open_market(ticker)
+        order = self._new_order(
+            OrderRequest(ticker, side, price, count), is_own=False, count=count, now=now
+        )
+        plan = self._plan(market, order, count, now)
+        self._execute(market, order, plan, now)
+        self._finish(market, order, rest=not plan.halted, now=now)
+        return order
+
+    def place_order(self, request: OrderRequest) -> Execution:
+        now = self.now()
+        self.expire()
+        self._check_client_order_id(request.client_order_id)
+        market = self._open_market(request.ticker)
+        self.account(request.subaccount)
+        if request.reduce_only and request.time_in_force != "immediate_or_cancel":
+            raise invalid("reduce_only orders must use time_in_force 'immediate_or_cancel'")
+        if request.post_only and request.time_in_force != "good_till_canceled":
+            raise invalid("post_only orders must use time_in_force 'good_till_canceled'")
+        if request.expiration_ts is not None:
+            if request.time_in_force == "immediate_or_cancel":
+                raise invalid("expiration_time cannot be combined with 'immediate_or_cancel'")
+            if request.expiration_ts <= now:
+                raise invalid("expiration_time must be in the future")
+        group = None
+        if request.order_group_id is not None:
+            group = self.groups.get(request.order_group_id)
+            if group is None or group.subaccount != request.subaccount:
+                raise invalid(f"order group {request.order_group_id!r} does not exist")
+            if group.triggered:
+                raise ExchangeError(
+                    400,
+                    "order_group_triggered",
+                    f"order group {group.group_id!r} hit its limit; reset it to place orders",
+                )
+        if request.post_only and self._would_cross(market, request.side, request.price):
+            raise ExchangeError(400, "post_only_cross", "post_only order would cross the book")
+
+        count = request.count
+        if request.reduce_only:
+            count = min(count, self._reducible(request.subaccount, request.ticker, request.side))
+        order = self._new_order(request, is_own=True, count=count, now=now)
+        plan = self._plan(market, order, count, now)
+        if request.time_in_force == "fill_or_kill" and plan.filled < count:
+            plan = _Plan(halted=True)
+        rests = request.time_in_force == "good_till_canceled" and not plan.halted
+        resting_reserve = (
+            opening_unit(order.side, order.price) * (count - plan.filled) if rests else 0
+        )
+        self._check_funds(request.subaccount, plan.cost_cents(order.side) + resting_reserve)
+
+        self.orders[order.order_id] = order
+        if order.client_order_id:
+            self._client_order_ids.add(order.client_order_id)
+        if group is not None:
+            group.order_ids.append(order.order_id)
+        execution = self._execute(market, order, plan, now)
+        self._finish(market, order, rest=rests, now=now)
+        return execution
+
+    def amend_order(
+        self,
+        order_id: str,
+        *,
+        subaccount: int,
+        ticker: str,
+        side: Side,
+        price: int,
+        count: int,
+        client_order_id: str | None,
+        updated_client_order_id: str | None,
+        expiration_ts: int | None,
+    ) -> Execution:
+        """AmendOrderV2: `count` is the new total (already filled plus the remainder to rest)."""
+        now = self.now()
+        self.expire()
+        order = self.own_order(order_id, subaccount)
+        if order.ticker != ticker or order.side != side:
+            raise invalid("ticker and side must match the order being amended")
+        if client_order_id and client_order_id != order.client_order_id:
+            raise invalid("client_order_id does not match the order being amended")
+        if order.status != "resting":
+            raise ExchangeError(400, "order_not_resting", f"order {order_id!r} is {order.status}")
+        if count <= order.fill_count:
+            raise invalid(
+                f"count must exceed the {order.fill_count} contracts already filled; "
+                "cancel the order instead"
+            )
+        if updated_client_order_id and updated_client_order_id != order.client_order_id:
+            self._check_client_order_id(updated_client_order_id)
+        if expiration_ts is not None and expiration_ts != 0 and expiration_ts <= now:
+            raise invalid("expiration_time must be in the future (or 0 to remove it)")
+        market = self.markets[order.ticker]
+        new_remaining = count - order.fill_count
+
+        if price == order.price and new_remaining <= order.remaining:
+            # Same price and not larger: the order keeps its place in the queue.
+            plan = _Plan()
+            order.remaining = new_remaining
+        else:
+            if order.post_only and self._would_cross(market, side, price):
+                raise ExchangeError(400, "post_only_cross", "post_only order would cross the book")
+            # Plan as if the order had left the book, at its new price; put it back on failure.
+            old_price = order.price
+            market.remove(order)
+            del self._resting[order.order_id]
+            order.price = price
+            plan = self._plan(market, order, new_remaining, now)
+            reserve = (
+                0 if plan.halted else opening_unit(side, price) * (new_remaining - plan.filled)
+            )
+            try:
+                self._check_funds(subaccount, plan.cost_cents(side) + reserve)
+            except ExchangeError:
+                order.price = old_price
+                market.insert(order)
+                self._resting[order.order_id] = order
+                raise
+            order.remaining = new_remaining
+            order.priority = self._next_seq()
+
+        order.initial_count = count
+        if updated_client_order_id and updated_client_order_id != order.client_order_id:
+            self._client_order_ids.add(updated_client_order_id)
+            order.client_order_id = updated_client_order_id
+        if expiration_ts is not None:
+            order.expiration_ts = expiration_ts or None
+        order.last_update = now
+        if not plan.steps and order.order_id in self._resting:
+            return Execution(order, 0, 0, 0, int(now * 1000))
+        execution = self._execute(market, order, plan, now)
+        self._finish(market, order, rest=not plan.halted, now=now)
+        return execution
+
+    def decrease_order(
+        self, order_id: str, *, subaccount: int, reduce_by: int | None, reduce_to: int | None
+    ) -> Order:
+        now = self.now()
+        self.expire()
+        order = self.own_order(order_id, subaccount)
+        if order.status != "resting":
+            raise ExchangeError(400, "order_not_resting", f"order {order_id!r} is {order.status}")
+        if (reduce_by is None) == (reduce_to is None):
+            raise invalid("provide exactly one of reduce_by or reduce_to")
+        if reduce_by is not None:
+            target = max(0, order.remaining - reduce_by)
+        else:
+            assert reduce_to is not None
+            if reduce_to >= order.remaining:
+                raise invalid(f"reduce_to must be below the remaining count {order.remaining}")
+            target = reduce_to
+        if target == 0:
+            self._cancel(order, now)
+        else:
+            order.remaining = target
+            order.last_update = now
+        return order
+
+    def cancel_order(self, order_id: str, subaccount: int) -> tuple[Order, int]:
+        """Cancel a resting order; returns it and the contracts removed."""
+        self.expire()
+        order = self.own_order(order_id, subaccount)
+        if order.status != "resting":
+            raise not_found(f"resting order {order_id!r}")
+        return order, self._cancel(order, self.now())
+
+    def cancel_all(self, subaccount: int | None) -> list[Order]:
+        now = self.now()
+        canceled = [
+            o for o in self._resting.values() if subaccount is None or o.subaccount == subaccount
+        ]
+        for order in canceled:
+            self._cancel(order, now)
+        return canceled
+
+    # ---- order groups -------------------------------------------------------------------
+
+    def create_group(self, subaccount: int, contracts_limit: int) -> OrderGroup:
+        self.account(subaccount)
+        group = OrderGroup(self._next_seq(), self._new_id(), subaccount, contracts_limit)
+        self.groups[group.group_id] = group
+        return group
+
+    def delete_group(self, group_id: str, subaccount: int) -> None:
+        group = self.group(group_id, subaccount)
+        self._cancel_group_orders(group)
+        del self.groups[group_id]
+
+    def reset_group(self, group_id: str, subaccount: int) -> None:
+        group = self.group(group_id, subaccount)
+        group.matches.clear()
+        group.triggered = False
+
+    def trigger_group(self, group_id: str, subaccount: int) -> None:
+        self._trigger(self.group(group_id, subaccount))
+
+    def update_group_limit(self, group_id: str, subaccount: int, contracts_limit: int) -> None:
+        group = self.group(group_id, subaccount)
+        group.contracts_limit = contracts_limit
+        if group.matched(self.now()) >= contracts_limit:
+            self._trigger(group)
+
+    def _trigger(self, group: OrderGroup) -> None:
+        group.triggered = True
+        self._cancel_group_orders(group)
+
+    def _cancel_group_orders(self, group: OrderGroup) -> None:
+        now = self.now()
+        for order_id in group.order_ids:
+            order = self._resting.get(order_id)
+            if order is not None:
+                self._cancel(order, now)
+
+    # ---- settlement and cash ------------------------------------------------------------
+
+    def settle(self, ticker: str, result: Outcome) -> list[Settlement]:
+        now = self.now()
+        market = self._open_market(ticker)
+        for order in [*market.bids, *market.asks]:
+            self._cancel(order, now)
+        market.result = result
+        settled = []
+        for position in [p for p in self.positions.values() if p.ticker == ticker]:
+            yes_count = position.count if position.outcome == "yes" else 0
+            no_count = position.count if position.outcome == "no" else 0
+            cost = position.exposure_cents
+            revenue = 100 * (yes_count if result == "yes" else no_count)
+            account = self.accounts[position.subaccount]
+            account.cash_cents += revenue
+            account.updated = now
+            position.realized_pnl_cents += revenue - cost
+            position.lots.clear()
+            position.outcome = None
+            position.updated = now
+            settlement = Settlement(
+                seq=self._next_seq(),
+                subaccount=position.subaccount,
+                ticker=ticker,
+                event_ticker=market.event_ticker,
+                result=result,
+                yes_count=yes_count,
+                yes_cost_cents=cost if yes_count else 0,
+                no_count=no_count,
+                no_cost_cents=cost if no_count else 0,
+                revenue_cents=revenue,
+                fee_cents=position.fees_paid_cents,
+                settled=now,
+            )
+            self.settlements.append(settlement)
+            settled.append(settlement)
+        return settled
+
+    def deposit(self, amount_cents: int) -> CashMovement:
+        if amount_cents <= 0:
+            raise invalid("deposit amount must be positive")
+        now = self.now()
+        movement = CashMovement(self._next_seq(), self._new_id(), amount_cents, now)
+        self.accounts[0].cash_cents += amount_cents
+        self.accounts[0].updated = now
+        self.deposits.append(movement)
+        return movement
+
+    def withdraw(self, amount_cents: int) -> CashMovement:
+        if amount_cents <= 0:
+            raise invalid("withdrawal amount must be positive")
+        self._check_funds(0, amount_cents)
+        now = self.now()
+        movement = CashMovement(self._next_seq(), self._new_id(), amount_cents, now)
+        self.accounts[0].cash_cents -= amount_cents
+        self.accounts[0].updated = now
+        self.withdrawals.append(movement)
+        return movement
+
+    def create_subaccount(self) -> Account:
+        number = len(self.accounts)
+        if number > MAX_SUBACCOUNT:
+            raise invalid(f"at most {MAX_SUBACCOUNT} numbered subaccounts")
+        account = Account(number, 0, self.now())
+        self.accounts[number] = account
+        return account
+
+    def transfer(
+        self, client_transfer_id: str, from_subaccount: int, to_subaccount: int, amount_cents: int
+    ) -> SubaccountTransfer:
+        """Move cash between subaccounts; replaying a client_transfer_id is a no-op."""
+        previous = self._transfers_by_client_id.get(client_transfer_id)
+        if previous is not None:
+            same = (previous.from_subaccount, previous.to_subaccount, previous.amount_cents) == (
+                from_subaccount,
+                to_subaccount,
+                amount_cents,
+            )
+            if not same:
+                raise invalid("client_transfer_id was already used with different parameters")
+            return previous
+        if amount_cents <= 0:
+            raise invalid("amount must be positive")
+        if from_subaccount == to_subaccount:
+            raise invalid("from_subaccount and to_subaccount must differ")
+        source = self.account(from_subaccount)
+        destination = self.account(to_subaccount)
+        self._check_funds(from_subaccount, amount_cents)
+        now = self.now()
+        source.cash_cents -= amount_cents
+        destination.cash_cents += amount_cents
+        source.updated = destination.updated = now
+        transfer = SubaccountTransfer(
+            self._next_seq(),
+            self._new_id(),
+            client_transfer_id,
+            from_subaccount,
+            to_subaccount,
+            amount_cents,
+            now,
+        )
+        self.subaccount_transfers.append(transfer)
+        if client_transfer_id:
+            self._transfers_by_client_id[client_transfer_id] = transfer
+        return transfer
+
+    def intra_transfer(
+        self,
+        *,
+        source: str,
+        destination: str,
+        amount_centicents: int,
+        source_shard: int,
+        destination_shard: int,
+        source_subaccount: int,
+        destination_subaccount: int,
+    ) -> IntraTransfer:
+        """Only the event-contract instance on shard 0 exists: this is a subaccount transfer."""
+        if "margined" in (source, destination):
+            raise ExchangeError(
+                403, "margined_not_enabled", "the margined exchange instance is not enabled"
+            )
+        for shard in (source_shard, destination_shard):
+            if shard != EXCHANGE_INDEX:
+                raise invalid(f"exchange shard {shard} does not exist")
+        if amount_centicents <= 0 or amount_centicents % 100:
+            raise invalid("amount must be a positive whole number of cents (in centicents)")
+        transfer = self.transfer(
+            "", source_subaccount, destination_subaccount, amount_centicents // 100
+        )
+        record = IntraTransfer(
+            self._next_seq(),
+            transfer.transfer_id,
+            source,
+            destination,
+            source_shard,
+            destination_shard,
+            amount_centicents,
+            transfer.created,
+        )
+        self.intra_transfers.append(record)
+        return record
+
+    # ---- internals ----------------------------------------------------------------------
+
+    def _check_client_order_id(self, client_order_id: str) -> None:
+        if client_order_id and client_order_id in self._client_order_ids:
+            raise ExchangeError(
+                409,
+                "order_already_exists",
+                f"an order with client_order_id {client_order_id!r} already exists",
+            )
+
+    def _check_funds(self, subaccount: int, needed_cents: int) -> None:
+        available = self.available_cents(subaccount)
+        if needed_cents > available:
+            raise ExchangeError(
+                400,
+                "insufficient_balance",
+                f"order needs {needed_cents} cents but only {available} cents are available",
+            )
+
+    def _reducible(self, subaccount: int, ticker: str, side: Side) -> int:
+        position = self.positions.get((subaccount, ticker))
+        if position is None or position.outcome is None:
+            return 0
+        # A bid (buy YES) reduces a NO position; an ask (sell YES) reduces a YES position.
+        return position.count if position.outcome != outcome_of(side) else 0
+
+    def _would_cross(self, market: Market, side: Side, price: int) -> bool:
+        opposite = market.opposite(side)
+        return bool(opposite) and crosses(side, price, opposite[0].price)
+
+    def _new_order(self, request: OrderRequest, *, is_own: bool, count: int, now: float) -> Order:
+        return Order(
+            order_id=self._new_id(),
+            is_own=is_own,
+            subaccount=request.subaccount,
+            client_order_id=request.client_order_id,
+            ticker=request.ticker,
+            side=request.side,
+            price=request.price,
+            initial_count=request.count,
+            time_in_force=request.time_in_force,
+            self_trade_prevention=request.self_trade_prevention,
+            post_only=request.post_only,
+            reduce_only=request.reduce_only,
+            cancel_order_on_pause=request.cancel_order_on_pause,
+            order_group_id=request.order_group_id,
+            expiration_ts=request.expiration_ts,
+            created=now,
+            seq=self._next_seq(),
+            last_update=now,
+            remaining=count,
+        )
+
+    def _plan(self, market: Market, taker: Order, count: int, now: float) -> _Plan:
+        """Which resting orders `taker` would trade with, without changing anything."""
+        plan = _Plan()
+        allowance = count
+        taker_group = self.groups.get(taker.order_group_id or "") if taker.is_own else None
+        if taker_group is not None:
+            allowance = min(count, taker_group.allowance(now))
+        group_used: dict[str, int] = {}
+        filled = 0
+        for maker in market.opposite(taker.side):
+            if filled >= allowance or not crosses(taker.side, taker.price, maker.price):
+                break
+            if maker.is_own and taker.is_own:
+                if taker.self_trade_prevention == "maker":
+                    plan.self_trade_cancels.append(maker)
+                    continue
+                plan.halted = True  # taker_at_cross: stop, keep the fills matched so far
+                break
+            take = min(allowance - filled, maker.remaining)
+            maker_group = self.groups.get(maker.order_group_id or "") if maker.is_own else None
+            if maker_group is not None:
+                used = group_used.get(maker_group.group_id, 0)
+                take = min(take, maker_group.allowance(now) - used)
+                if take <= 0:
+                    continue
+                group_used[maker_group.group_id] = used + take
+            plan.steps.append((maker, take))
+            filled += take
+        if allowance < count and filled >= allowance:
+            plan.halted = True  # the taker's group limit is reached: the group triggers
+        return plan
+
+    def _execute(self, market: Market, taker: Order, plan: _Plan, now: float) -> Execution:
+        for maker in plan.self_trade_cancels:
+            self._cancel(maker, now)
+        touched: list[OrderGroup] = []
+        price_total = fees = filled = 0
+        for maker, count in plan.steps:
+            price = maker.price
+            maker.remaining -= count
+            maker.fill_count += count
+            maker.last_update = now
+            if maker.is_own:
+                touched += self._own_fill(maker, price, count, is_taker=False, fee=0, now=now)
+            if maker.remaining == 0:
+                market.remove(maker)
+                maker.status = "executed"
+                self._resting.pop(maker.order_id, None)
+            taker.fill_count += count
+            taker.remaining -= count
+            taker.last_update = now
+            if taker.is_own:
+                fee = taker_fee_cents(count, price)
+                touched += self._own_fill(taker, price, count, is_taker=True, fee=fee, now=now)
+                fees += fee
+            price_total += price * count
+            filled += count
+        for group in touched:
+            if not group.triggered and group.matched(now) >= group.contracts_limit:
+                self._trigger(group)
+        return Execution(taker, filled, price_total, fees, int(now * 1000))
+
+    def _finish(self, market: Market, order: Order, *, rest: bool, now: float) -> None:
+        """Rest what is left of a taker, or cancel it."""
+        group = self.groups.get(order.order_group_id or "") if order.is_own else None
+        if group is not None and group.triggered:
+            rest = False
+        if rest and order.remaining > 0:
+            order.status = "resting"
+            if order.priority == 0:
+                order.priority = self._next_seq()
+            market.insert(order)
+            if order.is_own:
+                self._resting[order.order_id] = order
+            return
+        order.remaining = 0
+        order.status = "executed" if order.fill_count == order.initial_count else "canceled"
+
+    def _cancel(self, order: Order, now: float) -> int:
+        reduced = order.remaining
+        self.markets[order.ticker].remove(order)
+        self._resting.pop(order.order_id, None)
+        order.remaining = 0
+        order.status = "canceled"
+        order.last_update = now
+        return reduced
+
+    def _own_fill(
+        self, order: Order, price: int, count: int, *, is_taker: bool, fee: int, now: float
+    ) -> list[OrderGroup]:
+        """Book one fill of the account's own order: cash, position, fill record, group tally."""
+        unit = opening_unit(order.side, price)
+        if is_taker:
+            order.taker_cost_cents += unit * count
+            order.taker_fees_cents += fee
+        else:
+            order.maker_cost_cents += unit * count
+            order.maker_fees_cents += fee
+        account = self.accounts[order.subaccount]
+        position = self._position(order.subaccount, order.ticker, now)
+        account.cash_cents += self._trade(position, outcome_of(order.side), unit, count) - fee
+        account.updated = now
+        position.fees_paid_cents += fee
+        position.updated = now
+        self.fills.append(
+            Fill(
+                seq=self._next_seq(),
+                fill_id=self._new_id(),
+                order_id=order.order_id,
+                ticker=order.ticker,
+                side=order.side,
+                price=price,
+                count=count,
+                is_taker=is_taker,
+                fee_cents=fee,
+                created=now,
+                subaccount=order.subaccount,
+            )
+        )
+        group = self.groups.get(order.order_group_id or "")
+        if group is None:
+            return []
+        group.matches.append((now, count))
+        return [group]
+
+    def _position(self, subaccount: int, ticker: str, now: float) -> Position:
+        key = (subaccount, ticker)
+        position = self.positions.get(key)
+        if position is None:
+            event_ticker = self.markets[ticker].event_ticker
+            position = Position(self._next_seq(), subaccount, ticker, event_ticker, now)
+            self.positions[key] = position
+        return position
+
+    @staticmethod
+    def _trade(position: Position, outcome: Outcome, unit: int, count: int) -> int:
+        """Add `count` contracts of `outcome` bought at `unit` cents; returns the cash change."""
+        cash = 0
+        left = count
+        if position.outcome is not None and position.outcome != outcome:
+            # Buying the opposite side closes held lots: each pair redeems for 100 cents.
+            while left and position.lots:
+                lot = position.lots[0]
+                closed = min(left, lot.count)
+                cash += (100 - unit) * closed
+                position.realized_pnl_cents += (100 - unit - lot.unit_cents) * closed
+                lot.count -= closed
+                left -= closed
+                if lot.count == 0:
+                    position.lots.pop(0)
+            if not position.lots:
+                position.outcome = None
+        if left:
+            position.outcome = outcome
+            position.lots.append(Lot(left, unit))
+            cash -= unit * left
+        position.traded_cost_cents += unit * count
+        position.traded_contracts += count
+        return cash
