@@ -36,6 +36,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.types import ASGIApp
 
+from kalshi_ext.client import AsyncClient, Client
+from kalshi_ext.config import KalshiConfig
 from kalshi_ext.testing.engine import SEEDED_MARKETS, Engine, Side
 from kalshi_ext.testing.exchange_error import ExchangeError
 from kalshi_ext.testing.faults import Fault, FaultKind, FaultMiddleware, FaultPlan, ServedRequest
@@ -193,6 +195,28 @@ class LocalExchange:
         tb: TracebackType | None,
     ) -> None:
         await asyncio.to_thread(self.stop)
+
+    # ---- clients ------------------------------------------------------------------------
+
+    def config(self, **overrides: Any) -> KalshiConfig:
+        """A KalshiConfig pointed at this exchange (loopback http is allowed)."""
+        return KalshiConfig(base_url=self.base_url, **overrides)
+
+    def client(self, **config_overrides: Any) -> Client:
+        """A kalshi_ext.Client signed with this exchange's throwaway key; close it (or `with`)."""
+        return Client(
+            key_id=self.key_id,
+            private_key=self.private_key_pem,
+            config=self.config(**config_overrides),
+        )
+
+    def async_client(self, **config_overrides: Any) -> AsyncClient:
+        """A kalshi_ext.AsyncClient signed with this exchange's throwaway key."""
+        return AsyncClient(
+            key_id=self.key_id,
+            private_key=self.private_key_pem,
+            config=self.config(**config_overrides),
+        )
 
     def _new_engine(self) -> Engine:
         return Engine(seed=self.seed, starting_balance_cents=self.starting_balance_cents)
