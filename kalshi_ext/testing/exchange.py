@@ -89,7 +89,8 @@ class LocalExchange:
         port: int = 0,
         max_clock_skew_s: float = 5.0,
     ) -> None:
-        if not base_path.startswith("/") or base_path.endswith("/"):
+        # "" serves at the root, as an OpenAPI mock or proxy addresses it.
+        if base_path and (not base_path.startswith("/") or base_path.endswith("/")):
             raise ValueError(f"base_path must start with '/' and not end with one: {base_path!r}")
         if starting_balance_cents < 0:
             raise ValueError("starting_balance_cents must not be negative")
