@@ -115,3 +115,16 @@ def test_wire_format_of_prices_and_counts(kalshi_exchange: LocalExchange) -> Non
         client.http.event_hooks["request"].append(record)
         client.create_order(ticker=TICKER, side="bid", count=3, price=7)
     assert sent[0]["price"] == "0.0700" and sent[0]["count"] == "3.00"
+
+
+def test_my_bot_buys(kalshi_client: Client, kalshi_exchange: LocalExchange) -> None:
+    """The README's example of a user's bot test, verbatim."""
+    order = kalshi_client.create_order(
+        ticker="KXDEMO-26DEC31-T50",
+        side="bid",
+        count=1,
+        price="0.99",
+        time_in_force="immediate_or_cancel",
+    )
+    assert order.fill_count == "1.00"
+    assert [f.ticker for f in kalshi_client.iter_fills()] == ["KXDEMO-26DEC31-T50"]
