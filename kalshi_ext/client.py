@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from importlib.metadata import PackageNotFoundError, version
 from types import TracebackType
-from typing import Any, Generic, Self, TypeVar, overload
+from typing import Any, Generic, Self, TypedDict, TypeVar, Unpack, overload
 
 import httpx
 
@@ -332,6 +332,16 @@ class PortfolioOperations:
     )
 
 
+class ClientOptions(TypedDict, total=False):
+    """Keyword options both clients take (see _ClientBase.__init__)."""
+
+    passphrase: str | bytes | Callable[[], str | bytes] | None
+    auth: KalshiAuth | None
+    config: KalshiConfig | None
+    demo: bool
+    clock: Clock | None
+
+
 class _ClientBase(PortfolioOperations):
     """Construction shared by both clients: credentials, config, headers and the call context."""
 
@@ -359,6 +369,11 @@ class _ClientBase(PortfolioOperations):
             base_path=self.config.base_path,
             json_loads=self.config.rest_json_loads or json.loads,
         )
+
+    @classmethod
+    def from_env(cls, **kwargs: Any) -> Self:
+        """Credentials from KALSHI_KEY_ID and KALSHI_PRIVATE_KEY_PATH (or KALSHI_PRIVATE_KEY)."""
+        return cls(auth=KalshiAuth.from_env(), **kwargs)
 
     def _http_options(self) -> dict[str, Any]:
         headers = {"User-Agent": USER_AGENT, **self.config.extra_headers}
@@ -434,34 +449,16 @@ class Client(_ClientBase):
         private_key_path: str | os.PathLike[str] | None = None,
         private_key: str | bytes | None = None,
         *,
-        passphrase: str | bytes | Callable[[], str | bytes] | None = None,
-        auth: KalshiAuth | None = None,
-        config: KalshiConfig | None = None,
-        demo: bool = False,
         transport: httpx.BaseTransport | None = None,
-        clock: Clock | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        **options: Unpack[ClientOptions],
     ) -> None:
-        super().__init__(
-            key_id,
-            private_key_path,
-            private_key,
-            passphrase=passphrase,
-            auth=auth,
-            config=config,
-            demo=demo,
-            clock=clock,
-        )
+        super().__init__(key_id, private_key_path, private_key, **options)
         self._sleep = sleep
         self.http = httpx.Client(
             auth=self.auth, transport=transport, http2=self.config.http2, **self._http_options()
         )
         self.generated = self._bind_generated(self.http)
-
-    @classmethod
-    def from_env(cls, **kwargs: Any) -> Self:
-        """Credentials from KALSHI_KEY_ID and KALSHI_PRIVATE_KEY_PATH (or KALSHI_PRIVATE_KEY)."""
-        return cls(auth=KalshiAuth.from_env(), **kwargs)
 
     def _run(self, flow: Flow[T]) -> T:
         return run_sync(flow, self.http, self._sleep)
@@ -490,25 +487,12 @@ class AsyncClient(_ClientBase):
         private_key_path: str | os.PathLike[str] | None = None,
         private_key: str | bytes | None = None,
         *,
-        passphrase: str | bytes | Callable[[], str | bytes] | None = None,
-        auth: KalshiAuth | None = None,
-        config: KalshiConfig | None = None,
-        demo: bool = False,
         transport: httpx.AsyncBaseTransport | None = None,
-        clock: Clock | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         signing_threads: int = 2,
+        **options: Unpack[ClientOptions],
     ) -> None:
-        super().__init__(
-            key_id,
-            private_key_path,
-            private_key,
-            passphrase=passphrase,
-            auth=auth,
-            config=config,
-            demo=demo,
-            clock=clock,
-        )
+        super().__init__(key_id, private_key_path, private_key, **options)
         self._sleep = sleep
         # cryptography releases the GIL while signing: a small pool puts a second core to work.
         self._signing_pool = ThreadPoolExecutor(signing_threads, thread_name_prefix="kalshi-sign")
@@ -521,11 +505,6 @@ class AsyncClient(_ClientBase):
             auth=self.auth, transport=transport, http2=self.config.http2, **self._http_options()
         )
         self.generated = self._bind_generated(self.http)
-
-    @classmethod
-    def from_env(cls, **kwargs: Any) -> Self:
-        """Credentials from KALSHI_KEY_ID and KALSHI_PRIVATE_KEY_PATH (or KALSHI_PRIVATE_KEY)."""
-        return cls(auth=KalshiAuth.from_env(), **kwargs)
 
     async def _run(self, flow: Flow[T]) -> T:
         return await run_async(flow, self.http, self._sleep)
