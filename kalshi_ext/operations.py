@@ -36,6 +36,9 @@ class OperationInfo:
     model: type[Any] | None  # the 2xx body's model; None when the operation declares no body
     body_model: type[Any] | None  # the request body's model, if the operation takes one
     parameters: frozenset[str]  # path and query parameter names
+    # _get_kwargs' arguments without a default; read once here, as inspect.signature costs
+    # ~10 µs, a third of the layer's own time per call.
+    required: tuple[str, ...]
 
     @classmethod
     @functools.cache
@@ -50,6 +53,11 @@ class OperationInfo:
             model=next((m for m in models if m is not ErrorResponse), None),
             body_model=body_model,
             parameters=frozenset(hints) - {"return"},
+            required=tuple(
+                name
+                for name, p in inspect.signature(module._get_kwargs).parameters.items()
+                if p.default is inspect.Parameter.empty
+            ),
         )
 
     def body_fields(self) -> frozenset[str]:
@@ -116,11 +124,7 @@ def build_request(op: OperationInfo, arguments: Mapping[str, Any]) -> Send:
             raise TypeError(f"{op.name}: body must be a {op.body_model.__name__} or a dict")
         call["body"] = body
     _refuse_unknown(op, set(arguments))
-    missing = [
-        name
-        for name, p in inspect.signature(op.module._get_kwargs).parameters.items()
-        if p.default is inspect.Parameter.empty and name not in call
-    ]
+    missing = [name for name in op.required if name not in call]
     if missing:
         raise TypeError(f"{op.name}() missing required argument(s): {', '.join(missing)}")
     kwargs = op.module._get_kwargs(**call)
