@@ -43,7 +43,8 @@ demo: venv
 	$(BIN)/python examples/quickstart.py
 
 bench: venv
-	$(BIN)/python bench/run_all.py
+	PYTHONPATH=. $(BIN)/python bench/bench_balance.py
+	PYTHONPATH=. $(BIN)/python bench/bench_async.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache
