@@ -12,7 +12,7 @@ import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from kalshi_ext import Client, Clock, KalshiConfig
+from kalshi_ext import Client, Clock, KalshiAuth, KalshiConfig
 
 BASE_URL = "http://127.0.0.1:9/trade-api/v2"
 _KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -38,6 +38,16 @@ class FakeTime:
 
     async def async_sleep(self, seconds: float) -> None:
         self.sleep(seconds)
+
+    def signing_clock(self) -> float:
+        """The signer's clock: frozen time that ticks 1 ms per signature, so attempts differ."""
+        self.now += 0.001
+        return self.now
+
+    def auth(self) -> KalshiAuth:
+        key = serialization.load_pem_private_key(PRIVATE_PEM, password=None)
+        assert isinstance(key, rsa.RSAPrivateKey)
+        return KalshiAuth("test-key", key, clock=self.signing_clock)
 
 
 def order_json(body: dict[str, Any], order_id: str, created_s: float) -> dict[str, Any]:
@@ -137,8 +147,7 @@ class FakeExchange:
 
     def client(self, **config: Any) -> Client:
         return Client(
-            key_id="test-key",
-            private_key=PRIVATE_PEM,
+            auth=self.time.auth(),
             config=KalshiConfig(base_url=BASE_URL, **config),
             transport=httpx.MockTransport(self.handler),
             clock=self.time.clock(),
