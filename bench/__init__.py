@@ -1,0 +1,1 @@
+"""Benchmarks of kalshi_ext against raw httpx floors; run with `make bench`, not under pytest."""
