@@ -28,7 +28,7 @@ from bench._common import (
     rsa_pem,
     verdict,
 )
-from bench._server import BALANCE, BALANCE_PATH, BASE_PATH, running_server
+from bench._server import BALANCE, BALANCE_PATH, BASE_PATH, running_server, server_description
 from kalshi_ext import Client, KalshiConfig
 
 TARGET_RATIO = 1.15
@@ -104,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         ],
     )
+    print(f"  server: {server_description()}")
     print(f"  ratio ours/floor (of medians): {ratio:.3f}   per-round median: {paired:.3f}")
     return verdict(
         "bench_balance",

@@ -37,7 +37,14 @@ from bench._common import (
     rsa_pem,
     verdict,
 )
-from bench._server import BASE_PATH, FILLS_PATH, fill_template, make_fill, running_server
+from bench._server import (
+    BASE_PATH,
+    FILLS_PATH,
+    fill_template,
+    make_fill,
+    running_server,
+    server_description,
+)
 from kalshi_ext import Client, KalshiConfig
 from kalshi_generated.models import GetFillsResponse
 
@@ -162,7 +169,7 @@ def loads_seconds(walk: Walk, loads: JsonLoads, repeats: int = 3) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument(
         "--ours-json",
         choices=["json", "orjson"],
@@ -212,18 +219,20 @@ def main(argv: list[str] | None = None) -> int:
     floor_s, ours_s = median(times["floor"]), median(times["ours"])
     ratio = ours_s / floor_s
     paired = median(paired_ratios(times["ours"], times["floor"]))
+    print(f"  server: {server_description()}")
     print(
         f"  ratio ours/floor (json.loads floor, of medians): {ratio:.3f}   per-round: {paired:.3f}"
     )
-    same_loads_floor = median(times.get("floor_ours_loads", times["floor"]))
+    same_loads_floor = times.get("floor_ours_loads", times["floor"])
     if args.ours_json != "json":
-        print(f"  ratio ours/floor ({loads_name} floor): {ours_s / same_loads_floor:.3f}")
-    models = median(times["floor_models"]) - same_loads_floor
-    layer = ours_s - median(times["floor_models"])
+        print(f"  ratio ours/floor ({loads_name} floor): {ours_s / median(same_loads_floor):.3f}")
+    # Differences taken round by round (the sides of a round ran back to back), then the median.
+    models = median([a - b for a, b in zip(times["floor_models"], same_loads_floor, strict=True)])
+    layer = median([a - b for a, b in zip(times["ours"], times["floor_models"], strict=True)])
     print(
-        f"  where the time goes (s, from medians): HTTP+signing+loop {floor_s - parse_floor:.3f}, "
-        f"json.loads {parse_floor:.3f} (floor); Fill models {models:.3f}, "
-        f"kalshi_ext layer {layer:.3f} (ours beyond a floor with the same loads)"
+        f"  where the time goes (s): HTTP+signing+loop {floor_s - parse_floor:.3f}, json.loads "
+        f"{parse_floor:.3f} (floor); then Fill models +{models:.3f}, kalshi_ext layer "
+        f"{layer:+.3f} (median per-round differences)"
     )
     print(
         f"  memory: tracemalloc peak during one iteration: ours {ours_peak:.1f} MB, "
