@@ -29,11 +29,7 @@ def floor_auth(pem: bytes) -> KalshiAuth:
     return KalshiAuth.from_pem(KEY_ID, pem)
 
 
-def interleaved(
-    rounds: int,
-    sides: dict[str, Callable[[], float]],
-    on_round: Callable[[int], None] | None = None,
-) -> dict[str, list[float]]:
+def interleaved(rounds: int, sides: dict[str, Callable[[], float]]) -> dict[str, list[float]]:
     """Run each side once per round, alternating which goes first (A B, B A, A B, ...),
     so that drift in the machine's speed falls on both sides alike. Returns each side's values."""
     names = list(sides)
@@ -42,8 +38,6 @@ def interleaved(
         order = names if number % 2 == 0 else names[::-1]
         for name in order:
             results[name].append(sides[name]())
-        if on_round is not None:
-            on_round(number)
     return results
 
 

@@ -14,6 +14,7 @@ Served, under /trade-api/v2:
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import multiprocessing
 import socket
@@ -105,6 +106,15 @@ def fill_pages(total: int, page_size: int) -> dict[str, bytes]:
         cursor = f"p{number}" if number else ""
         pages[cursor] = json.dumps({"fills": fills, "cursor": next_cursor}).encode()
     return pages
+
+
+def server_description() -> str:
+    """What serves the benchmarks: uvicorn's "auto" choices (httptools and uvloop when present)."""
+    from importlib.metadata import version
+
+    parser = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    return f"uvicorn {version('uvicorn')} ({parser}, {loop}) in its own process"
 
 
 def _error(code: str, message: str) -> bytes:

@@ -28,7 +28,7 @@ from bench._common import (
     rsa_pem,
     verdict,
 )
-from bench._server import BALANCE, BALANCE_PATH, BASE_PATH, running_server
+from bench._server import BALANCE, BALANCE_PATH, BASE_PATH, running_server, server_description
 from kalshi_ext import Client, KalshiConfig
 
 TARGET_RATIO = 1.15
@@ -104,9 +104,8 @@ def main(argv: list[str] | None = None) -> int:
             )
         ],
     )
-    print(
-        f"  ratio ours/floor (of medians): {ratio:.3f}   median of per-round ratios: {paired:.3f}"
-    )
+    print(f"  server: {server_description()}")
+    print(f"  ratio ours/floor (of medians): {ratio:.3f}   per-round median: {paired:.3f}")
     return verdict(
         "bench_balance",
         [(f"ours/floor {ratio:.3f} <= {TARGET_RATIO}", ratio <= TARGET_RATIO)],

@@ -8,6 +8,7 @@ call's result. The retry loop, exactly-once order placement and page fetching ar
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Awaitable, Callable, Generator, Mapping
 from typing import Any, TypeVar
@@ -84,11 +85,25 @@ def send_with_retries(
         yield Sleep(delay)
 
 
+@functools.lru_cache(maxsize=512)
+def _absolute_url(base_url: httpx.URL, url: str) -> httpx.URL:
+    """httpx's own join (Client._merge_url: append to the base path), cached.
+
+    build_request parses a relative URL three times (~75 µs a request on a 2-core box); an
+    absolute httpx.URL goes through it unparsed. Keyed by the base URL, not the client, so the
+    cache keeps no client alive.
+    """
+    merge_url = httpx.URL(url)
+    if not merge_url.is_relative_url:
+        return merge_url
+    return base_url.copy_with(raw_path=base_url.raw_path + merge_url.raw_path.lstrip(b"/"))
+
+
 def _build(http: httpx.Client | httpx.AsyncClient, action: Send) -> httpx.Request:
     timeout = httpx.Timeout(action.timeout) if action.timeout is not None else None
     return http.build_request(
         action.method,
-        action.url,
+        _absolute_url(http.base_url, action.url),
         params=action.params,
         json=action.json,
         headers=action.headers,

@@ -63,7 +63,9 @@ class KalshiAiohttpTransport(AiohttpTransport):
             method=request.method,
             # encoded=True: the path goes out byte for byte as httpx encoded it (and as signed).
             url=yarl.URL(str(request.url), encoded=True),
-            headers=request.headers,
+            # Pairs, not the httpx.Headers: aiohttp copies a mapping key by key, and each
+            # httpx.Headers lookup decodes every header (~60 decodes per request).
+            headers=request.headers.multi_items(),
             data=data,
             allow_redirects=False,
             auto_decompress=False,
