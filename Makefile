@@ -39,9 +39,12 @@ type: venv
 test: venv lint type check-generated
 	$(BIN)/python -m pytest -q
 
+demo: venv
+	$(BIN)/python examples/quickstart.py
+
 # Benchmarks against raw httpx floors (bench/); not part of `test`. Exits 1 if a target is missed.
 bench: venv
 	PYTHONPATH=. $(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache
+	rm -rf $(VENV) .mypy_cache .ruff_cache tests/contract/node_modules
