@@ -227,13 +227,12 @@ def _batch_create_orders(
     return batch_create_orders_flow(ctx, orders, retry=retry, tick_size=tick_size)
 
 
-def _with_prices(name: str, normalize: Callable[..., dict[str, Any]]) -> FlowFactory[Any]:
+def _normalized(name: str, normalize: Callable[..., dict[str, Any]]) -> FlowFactory[Any]:
+    """An operation whose arguments are first made exact (fixed-point prices and counts)."""
     info = OperationInfo.load(name)
 
     def factory(ctx: CallContext, arguments: dict[str, Any]) -> Flow[Detailed[Any]]:
-        tick = arguments.pop("tick_size", None)
-        fields = normalize(arguments, tick_size=tick) if tick is not None else normalize(arguments)
-        return operation_flow(ctx, info, fields)
+        return operation_flow(ctx, info, normalize(arguments))
 
     return factory
 
@@ -255,10 +254,10 @@ class PortfolioOperations:
         "on the exchange are sent again.",
     )
     amend_order = _Operation[AmendOrderV2Response](
-        _with_prices("amend_order", normalize_amend), "Change a resting order's price and/or count."
+        _normalized("amend_order", normalize_amend), "Change a resting order's price and/or count."
     )
     decrease_order = _Operation[DecreaseOrderV2Response](
-        _with_prices("decrease_order", lambda a: normalize_decrease(a)),
+        _normalized("decrease_order", normalize_decrease),
         "Reduce a resting order by reduce_by= or to reduce_to=.",
     )
     cancel_order = _Operation[CancelOrderV2Response].generated("cancel_order")

@@ -40,6 +40,7 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "BatchIncompleteError",
     "ConflictError",
     "ErrorBody",
     "KalshiError",
@@ -106,7 +107,13 @@ def _rebuild(cls: type[KalshiError], args: tuple[Any, ...], state: dict[str, Any
 
 
 class KalshiError(Exception):
-    """Root of every error this package raises."""
+    """Root of every error this package raises.
+
+    ``client_order_id`` is set on an error raised by an order placement, so a caller can look
+    the order up (or retry with the same id) instead of placing it again under a new one.
+    """
+
+    client_order_id: str | None = None
 
     def __reduce__(self) -> tuple[Any, ...]:
         # The subclasses take keyword-only arguments, which BaseException's own reduce cannot
@@ -313,6 +320,36 @@ class ResponseValidationError(KalshiError):
         return (
             f"{type(self).__name__}(status_code={self.status_code!r}, reason={self.reason!r}, "
             f"method={self.method!r}, path={self.path!r})"
+        )
+
+
+class BatchIncompleteError(KalshiError):
+    """A batch of orders ended with some orders placed and others not placed or unknown.
+
+    ``placed`` holds the reply items (dicts in the wire's shape) of orders known to exist,
+    ``not_placed`` the client_order_ids known not to exist, ``unknown`` those whose state could
+    not be established (look them up by client_order_id before sending them again). The cause
+    (``__cause__``) is the failure that stopped the batch.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        placed: list[dict[str, Any]],
+        not_placed: list[str],
+        unknown: list[str],
+    ) -> None:
+        self.message = message
+        self.placed = placed
+        self.not_placed = not_placed
+        self.unknown = unknown
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return (
+            f"{self.message}: {len(self.placed)} placed, {len(self.not_placed)} not placed, "
+            f"{len(self.unknown)} unknown"
         )
 
 

@@ -8,6 +8,7 @@ call's result. The retry loop, exactly-once order placement and page fetching ar
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import time
 from collections.abc import Awaitable, Callable, Generator, Mapping
@@ -16,7 +17,7 @@ from typing import Any, TypeVar
 import attrs
 import httpx
 
-from kalshi_ext.retry import RetryController, RetryPolicy
+from kalshi_ext.retry import RetryController, RetryPolicy, may_have_reached_server
 
 T = TypeVar("T")
 
@@ -58,10 +59,26 @@ class Sent:
     retries_taken: int
 
 
+@attrs.define
+class AttemptLog:
+    """What the attempts of one request did, kept even when the loop ends in an exception:
+    how many retries it took and whether any attempt may have been acted on by the server."""
+
+    retries_taken: int = 0
+    may_have_landed: bool = False
+
+
 def send_with_retries(
-    request: Send, *, policy: RetryPolicy, retry_safe: bool, path: str, clock: Clock
+    request: Send,
+    *,
+    policy: RetryPolicy,
+    retry_safe: bool,
+    path: str,
+    clock: Clock,
+    log: AttemptLog | None = None,
 ) -> Flow[Sent]:
     """The one retry loop: every attempt is a fresh Send, so the auth signs it afresh."""
+    log = log if log is not None else AttemptLog()
     controller = RetryController(
         policy,
         method=request.method,
@@ -75,9 +92,13 @@ def send_with_retries(
         try:
             response = yield attrs.evolve(request, timeout=timeout)
         except httpx.RequestError as exc:
+            log.may_have_landed |= may_have_reached_server(exc)
             delay = controller.after_exception(exc)
+            log.retries_taken = controller.retries_taken
         else:
+            log.may_have_landed |= may_have_reached_server(response)
             retry_in = controller.after_response(response)
+            log.retries_taken = controller.retries_taken
             if retry_in is None:
                 return Sent(response, controller.retries_taken)
             # No close(): send() without stream=True has read and released the body already.
@@ -125,6 +146,58 @@ def _advance(flow: Flow[Any], reply: Any, error: BaseException | None) -> Action
         raise _Step(done.value) from None
 
 
+def _send_sync(http: httpx.Client, action: Send) -> httpx.Response:
+    """Send and read the body, holding the attempt to its timeout as a deadline: httpx's own
+    timeouts restart on every read, so a server trickling bytes could outlast total_timeout."""
+    request = _build(http, action)
+    response = http.send(request, stream=True)
+    try:
+        try:
+            response.content  # noqa: B018 - a transport may answer with the body already read
+            return response
+        except httpx.ResponseNotRead:
+            pass
+        deadline = None if action.timeout is None else time.monotonic() + action.timeout
+        chunks = []
+        for chunk in response.iter_raw():
+            chunks.append(chunk)
+            if deadline is not None and time.monotonic() > deadline:
+                raise httpx.ReadTimeout(
+                    "the response took longer than the attempt's timeout", request=request
+                )
+    finally:
+        response.close()
+    return httpx.Response(
+        response.status_code,
+        headers=response.headers,
+        content=b"".join(chunks),
+        request=request,
+        extensions=response.extensions,
+    )
+
+
+async def _send_async(http: httpx.AsyncClient, action: Send) -> httpx.Response:
+    request = _build(http, action)
+    if action.timeout is None:
+        return await http.send(request)
+    try:
+        async with asyncio.timeout(action.timeout):  # a deadline for the whole exchange
+            return await http.send(request)
+    except TimeoutError:
+        raise httpx.ReadTimeout(
+            "the response took longer than the attempt's timeout", request=request
+        ) from None
+
+
+def _transport_failure(exc: Exception) -> httpx.RequestError | None:
+    """What a transport raised, as httpx's error; None for anything else (a bug, not I/O)."""
+    if isinstance(exc, httpx.RequestError):
+        return exc
+    if isinstance(exc, OSError):  # a custom transport letting a socket error through
+        return httpx.ReadError(f"{type(exc).__name__}: {exc.strerror or exc}")
+    return None
+
+
 def run_sync(flow: Flow[T], http: httpx.Client, sleep: Callable[[float], None]) -> T:
     reply: Any = None
     error: BaseException | None = None
@@ -134,13 +207,17 @@ def run_sync(flow: Flow[T], http: httpx.Client, sleep: Callable[[float], None]) 
             reply, error = None, None
             if isinstance(action, Sleep):
                 sleep(action.seconds)
-            else:
-                try:
-                    reply = http.send(_build(http, action))
-                except httpx.RequestError as exc:
-                    error = exc
+                continue
+            try:
+                reply = _send_sync(http, action)
+            except Exception as exc:
+                error = _transport_failure(exc)
+                if error is None:
+                    raise
     except _Step as done:
         return done.result  # type: ignore[no-any-return]
+    finally:
+        flow.close()
 
 
 async def run_async(
@@ -154,10 +231,14 @@ async def run_async(
             reply, error = None, None
             if isinstance(action, Sleep):
                 await sleep(action.seconds)
-            else:
-                try:
-                    reply = await http.send(_build(http, action))
-                except httpx.RequestError as exc:
-                    error = exc
+                continue
+            try:
+                reply = await _send_async(http, action)
+            except Exception as exc:
+                error = _transport_failure(exc)
+                if error is None:
+                    raise
     except _Step as done:
         return done.result  # type: ignore[no-any-return]
+    finally:
+        flow.close()

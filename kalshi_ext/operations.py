@@ -19,9 +19,15 @@ from typing import Any, Generic, TypeVar
 import attrs
 import httpx
 
-from kalshi_ext.errors import ResponseValidationError, looks_like_error_envelope, make_status_error
-from kalshi_ext.flow import Clock, Flow, Send, send_with_retries
+from kalshi_ext.errors import (
+    KalshiError,
+    ResponseValidationError,
+    looks_like_error_envelope,
+    make_status_error,
+)
+from kalshi_ext.flow import AttemptLog, Clock, Flow, Send, send_with_retries
 from kalshi_ext.retry import RetryPolicy, is_retry_safe
+from kalshi_generated.models.empty_response import EmptyResponse
 from kalshi_generated.models.error_response import ErrorResponse
 from kalshi_generated.types import UNSET, Unset
 
@@ -39,6 +45,7 @@ class OperationInfo:
     # _get_kwargs' arguments without a default; read once here, as inspect.signature costs
     # ~10 µs, a third of the layer's own time per call.
     required: tuple[str, ...]
+    path_parameters: frozenset[str]  # positional in _get_kwargs; the rest are keyword-only
 
     @classmethod
     @functools.cache
@@ -58,6 +65,20 @@ class OperationInfo:
                 for name, p in inspect.signature(module._get_kwargs).parameters.items()
                 if p.default is inspect.Parameter.empty
             ),
+            path_parameters=frozenset(
+                name
+                for name, p in inspect.signature(module._get_kwargs).parameters.items()
+                if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+            ),
+        )
+
+    def required_body_fields(self) -> frozenset[str]:
+        if self.body_model is None:
+            return frozenset()
+        return frozenset(
+            f.name
+            for f in attrs.fields(self.body_model)
+            if f.name != "additional_properties" and f.default is attrs.NOTHING
         )
 
     def body_fields(self) -> frozenset[str]:
@@ -119,7 +140,19 @@ def build_request(op: OperationInfo, arguments: Mapping[str, Any]) -> Send:
             arguments = {}
         if isinstance(body, Mapping):
             _refuse_unknown(op, set(body) - op.body_fields())
-            body = op.body_model.from_dict(dict(body))
+            missing_fields = sorted(op.required_body_fields() - set(body))
+            if missing_fields:
+                raise TypeError(
+                    f"{op.name}() missing required field(s): {', '.join(missing_fields)}"
+                )
+            try:
+                body = op.body_model.from_dict(dict(body))
+            except (KeyError, TypeError, AttributeError) as exc:
+                raise TypeError(
+                    f"{op.name}(): bad request field: {type(exc).__name__} {exc}"
+                ) from None
+            except ValueError as exc:
+                raise ValueError(f"{op.name}(): bad request field: {exc}") from None
         if not isinstance(body, op.body_model):
             raise TypeError(f"{op.name}: body must be a {op.body_model.__name__} or a dict")
         call["body"] = body
@@ -127,6 +160,11 @@ def build_request(op: OperationInfo, arguments: Mapping[str, Any]) -> Send:
     missing = [name for name in op.required if name not in call]
     if missing:
         raise TypeError(f"{op.name}() missing required argument(s): {', '.join(missing)}")
+    for name in op.path_parameters & call.keys():
+        # "." and ".." are dot segments: httpx would resolve them into another route (an order
+        # id "." turns DELETE .../orders/{id} into cancel-all).
+        if str(call[name]) in ("", ".", ".."):
+            raise ValueError(f"{op.name}(): {name}={call[name]!r} is not a valid id")
     kwargs = op.module._get_kwargs(**call)
     params = {k: v for k, v in kwargs.get("params", {}).items() if v is not UNSET and v is not None}
     return Send(
@@ -153,6 +191,8 @@ def parse_response(op: OperationInfo, response: httpx.Response, json_loads: Json
         raise make_status_error(response)
     if op.model is None:
         return None
+    if not response.content.strip() and op.model is EmptyResponse:
+        return EmptyResponse()  # an empty answer (204, or 200 with no body) to an empty model
     try:
         data = json_loads(response.content)
     except Exception:
@@ -179,13 +219,23 @@ def operation_flow(
 ) -> Flow[Detailed[Any]]:
     """Send op's request through the retry loop and parse the reply."""
     request = build_request(op, arguments)
+    log = AttemptLog()
     sent = yield from send_with_retries(
         request,
         policy=ctx.policy,
         retry_safe=is_retry_safe(request.method, idempotent_post=idempotent_post),
         path=ctx.base_path + request.url,
         clock=ctx.clock,
+        log=log,
     )
-    return Detailed(
-        parse_response(op, sent.response, ctx.json_loads), sent.response, sent.retries_taken
-    )
+    try:
+        parsed = parse_response(op, sent.response, ctx.json_loads)
+    except KalshiError as exc:
+        if log.may_have_landed and request.method != "GET":
+            # e.g. a cancel whose first reply was lost, retried, then answered 404
+            exc.add_note(
+                "an earlier attempt of this request got no clear answer and may have been "
+                "carried out by the exchange"
+            )
+        raise
+    return Detailed(parsed, sent.response, sent.retries_taken)

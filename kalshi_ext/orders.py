@@ -16,8 +16,16 @@ from typing import Any
 
 import attrs
 
-from kalshi_ext.errors import APIConnectionError, KalshiError, make_status_error
-from kalshi_ext.flow import Flow, Sleep, send_with_retries
+from kalshi_ext.errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    BatchIncompleteError,
+    KalshiError,
+    RateLimitError,
+    ResponseValidationError,
+)
+from kalshi_ext.flow import AttemptLog, Flow, Sleep, send_with_retries
 from kalshi_ext.operations import (
     CallContext,
     Detailed,
@@ -26,7 +34,7 @@ from kalshi_ext.operations import (
     parse_response,
 )
 from kalshi_ext.pagination import PAGED, CursorWalk, PageRequest
-from kalshi_ext.retry import backoff_delay, is_retryable_status
+from kalshi_ext.retry import is_retryable_status, retry_delay
 from kalshi_generated.models import BatchCreateOrdersV2Response, CreateOrderV2Response, Order
 from kalshi_generated.types import Unset
 
@@ -119,10 +127,9 @@ def normalize_order(
     return fields
 
 
-def normalize_amend(
-    arguments: Mapping[str, Any], *, tick_size: Decimal | str = DEFAULT_TICK
-) -> dict[str, Any]:
+def normalize_amend(arguments: Mapping[str, Any]) -> dict[str, Any]:
     fields = dict(arguments)
+    tick_size = fields.pop("tick_size", DEFAULT_TICK)
     if "price" in fields:
         fields["price"] = price_to_wire(fields["price"], tick_size=tick_size)
     if "count" in fields:
@@ -141,33 +148,76 @@ def normalize_decrease(arguments: Mapping[str, Any]) -> dict[str, Any]:
     return fields
 
 
-def _is_ambiguous(response_status: int) -> bool:
-    """A status after which the order may or may not exist on the exchange."""
-    return response_status >= 500 and is_retryable_status(response_status)
+def _within_budget(ctx: CallContext, started: float) -> CallContext | None:
+    """ctx with what is left of total_timeout since `started`; None when nothing is left.
+
+    An order call is several requests (placement, lookups, batch rounds): one budget for all.
+    """
+    total = ctx.policy.total_timeout
+    if total is None:
+        return ctx
+    remaining = total - (ctx.clock.monotonic() - started)
+    if remaining <= ctx.policy.min_attempt_time:
+        return None
+    return attrs.evolve(ctx, policy=attrs.evolve(ctx.policy, total_timeout=remaining))
 
 
 def find_orders(
-    ctx: CallContext, tickers: Sequence[str], client_order_ids: set[str], since_s: int
+    ctx: CallContext, orders: Sequence[Mapping[str, Any]], since_s: int
 ) -> Flow[dict[str, Order]]:
-    """The member's orders with these client_order_ids, placed in these markets since since_s."""
+    """The member's orders with the client_order_ids of `orders`, placed since since_s."""
+    wanted = {order["client_order_id"] for order in orders}
     found: dict[str, Order] = {}
-    for ticker in sorted(set(tickers)):
+    scopes = sorted({(order["ticker"], order.get("subaccount")) for order in orders}, key=str)
+    for ticker, subaccount in scopes:
+        filters: dict[str, Any] = {"ticker": ticker, "min_ts": since_s}
+        if subaccount is not None:
+            filters["subaccount"] = subaccount
         request = PageRequest.create(
-            PAGED["orders"],
-            {"ticker": ticker, "min_ts": since_s},
-            page_size=1000,
-            start_cursor=None,
-            max_items=None,
+            PAGED["orders"], filters, page_size=1000, start_cursor=None, max_items=None
         )
         walk = CursorWalk("get_orders", None)
         while True:
             page = yield from request.page_flow(ctx, walk.cursor)
             for order in page.items:
-                if order.client_order_id in client_order_ids:
+                if order.client_order_id in wanted:
                     found[order.client_order_id] = order
-            if client_order_ids <= found.keys() or not walk.advance(page.next_cursor):
+            if wanted <= found.keys() or not walk.advance(page.next_cursor):
                 break
     return found
+
+
+@attrs.frozen
+class Lookup:
+    """The outcome of looking orders up: what was found, or why nothing could be."""
+
+    found: dict[str, Order]
+    failure: KalshiError | None = None
+
+
+def _look_up(
+    ctx: CallContext, orders: Sequence[Mapping[str, Any]], since_s: int, started: float
+) -> Flow[Lookup]:
+    budget = _within_budget(ctx, started)
+    if budget is None:
+        return Lookup({}, APITimeoutError("no time left of total_timeout to look the order up"))
+    try:
+        return Lookup((yield from find_orders(budget, orders, since_s)))
+    except KalshiError as exc:
+        return Lookup({}, exc)
+
+
+def _matches(order: Order, fields: Mapping[str, Any]) -> bool:
+    """Whether an order found by client_order_id is the one these fields describe."""
+    try:
+        return (
+            order.ticker == fields["ticker"]
+            and order.book_side == fields["side"]
+            and Decimal(order.yes_price_dollars) == Decimal(fields["price"])
+            and Decimal(order.initial_count_fp) == Decimal(fields["count"])
+        )
+    except (InvalidOperation, TypeError):
+        return False
 
 
 def _created_item(order: Order) -> dict[str, Any]:
@@ -190,55 +240,74 @@ def create_order_flow(
     retry: bool = True,
     tick_size: Decimal | str = DEFAULT_TICK,
 ) -> Flow[Detailed[CreateOrderV2Response]]:
+    """Place one order; after an unclear outcome, find it by client_order_id before failing."""
+    if not isinstance(retry, bool):
+        raise TypeError(f"retry must be True or False, not {retry!r}")
     fields = normalize_order(arguments, tick_size=tick_size)
     op = OperationInfo.load("create_order")
     request = build_request(op, fields)
+    started = ctx.clock.monotonic()
     since_s = int(ctx.clock.wall()) - LOOKUP_SLACK_S
     policy = ctx.policy if retry else attrs.evolve(ctx.policy, max_retries=0)
     client_order_id = fields["client_order_id"]
-
-    def recover() -> Flow[Detailed[CreateOrderV2Response] | None]:
-        found = yield from find_orders(ctx, [fields["ticker"]], {client_order_id}, since_s)
-        if client_order_id not in found:
-            return None
-        order = found[client_order_id]
-        return Detailed(
-            CreateOrderV2Response.from_dict(_created_item(order)), None, retries, recovered=True
-        )
-
-    retries = 0
+    log = AttemptLog()
+    sent = None
     try:
         sent = yield from send_with_retries(
             request,
             policy=policy,
-            retry_safe=True,
+            retry_safe=True,  # the client_order_id makes a resend answer 409, not a second order
             path=ctx.base_path + request.url,
             clock=ctx.clock,
+            log=log,
         )
-    except APIConnectionError as failure:
-        # Retries are spent and the order may exist: look before reporting a failure.
-        retries = policy.max_retries
-        recovered = yield from _try(recover())
-        if recovered is not None:
-            return recovered
-        failure.add_note(f"client_order_id {client_order_id} was not found on the exchange")
+        parsed = parse_response(op, sent.response, ctx.json_loads)
+        return Detailed(parsed, sent.response, sent.retries_taken)
+    except KalshiError as failure:
+        failure.client_order_id = client_order_id
+        # A 2xx we could not read placed the order; so may an attempt with no clear answer,
+        # which makes a later 409 (or any other refusal) our own earlier attempt's doing.
+        if not (log.may_have_landed or isinstance(failure, ResponseValidationError)):
+            raise
+        lookup = yield from _look_up(ctx, [fields], since_s, started)
+        order = lookup.found.get(client_order_id)
+        if order is not None and _matches(order, fields):
+            response = sent.response if sent is not None else None
+            item = CreateOrderV2Response.from_dict(_created_item(order))
+            return Detailed(item, response, log.retries_taken, recovered=True)
+        if order is not None:
+            failure.add_note(
+                f"an order with client_order_id {client_order_id} exists but differs from this "
+                "one (ticker, side, price or count): it was not placed by this call"
+            )
+        elif lookup.failure is not None:
+            failure.add_note(
+                f"whether client_order_id {client_order_id} was placed is unknown: looking it up "
+                f"failed ({lookup.failure}); look it up before placing it again"
+            )
+        else:
+            failure.add_note(f"client_order_id {client_order_id} is not on the exchange")
         raise
-    retries = sent.retries_taken
-    status = sent.response.status_code
-    # A 409 after a retry is our own earlier attempt having landed; a final 5xx may have too.
-    if (status == 409 and retries > 0) or _is_ambiguous(status):
-        recovered = yield from _try(recover())
-        if recovered is not None:
-            return recovered
-    return Detailed(parse_response(op, sent.response, ctx.json_loads), sent.response, retries)
 
 
-def _try(flow: Flow[Detailed[Any] | None]) -> Flow[Detailed[Any] | None]:
-    """Run a recovery lookup; its own failure leaves the original outcome standing."""
-    try:
-        return (yield from flow)
-    except KalshiError:
-        return None
+def _reply_items(
+    pending: Sequence[Mapping[str, Any]], reply: BatchCreateOrdersV2Response
+) -> dict[str, dict[str, Any]]:
+    """Reply items by client_order_id; by position when the exchange sent no ids at all."""
+    items = [item.to_dict() for item in reply.orders]
+    ids = {order["client_order_id"] for order in pending}
+    by_id = {
+        item["client_order_id"]: item
+        for item in items
+        if isinstance(item.get("client_order_id"), str) and item["client_order_id"] in ids
+    }
+    no_ids = not any(isinstance(item.get("client_order_id"), str) for item in items)
+    if no_ids and len(items) == len(pending):
+        by_id = {
+            order["client_order_id"]: {**item, "client_order_id": order["client_order_id"]}
+            for order, item in zip(pending, items, strict=True)
+        }
+    return by_id
 
 
 def batch_create_orders_flow(
@@ -248,64 +317,115 @@ def batch_create_orders_flow(
     retry: bool = True,
     tick_size: Decimal | str = DEFAULT_TICK,
 ) -> Flow[Detailed[BatchCreateOrdersV2Response]]:
-    """Place orders in batches; after an ambiguous failure resend only those not found."""
-    if isinstance(orders, Mapping) or not orders:
-        raise ValueError("batch_create_orders needs a non-empty list of orders")
+    """Place orders in one batch; after an unclear outcome, resend only those not found.
+
+    Raises BatchIncompleteError when some orders end placed and others not (or unknown).
+    """
+    if not isinstance(retry, bool):
+        raise TypeError(f"retry must be True or False, not {retry!r}")
+    if isinstance(orders, str | bytes | Mapping) or not isinstance(orders, Sequence) or not orders:
+        raise TypeError("batch_create_orders needs orders= as a non-empty list of order dicts")
     normalized = [normalize_order(order, tick_size=tick_size) for order in orders]
     ids = [order["client_order_id"] for order in normalized]
     if len(set(ids)) != len(ids):
         raise ValueError("every order in a batch needs its own client_order_id")
     op = OperationInfo.load("batch_create_orders")
+    started = ctx.clock.monotonic()
     since_s = int(ctx.clock.wall()) - LOOKUP_SLACK_S
     rounds = ctx.policy.max_retries if retry else 0
     results: dict[str, dict[str, Any]] = {}
+    unknown: set[str] = set()
+    sent_unclear: set[str] = set()  # ids sent in a round whose outcome was not seen
     pending = normalized
-    uncertain: set[str] = set()  # ids sent in a round whose outcome we did not see
     last_response = None
-    for round_number in range(rounds + 1):
+    round_number = 0
+
+    def incomplete(message: str, cause: Exception | None) -> BatchIncompleteError:
+        done = set(results)
+        error = BatchIncompleteError(
+            message,
+            placed=[results[cid] for cid in ids if cid in done],
+            not_placed=[cid for cid in ids if cid not in done and cid not in unknown],
+            unknown=[cid for cid in ids if cid in unknown],
+        )
+        error.__cause__ = cause
+        return error
+
+    while True:
+        budget = _within_budget(ctx, started)
+        if budget is None:
+            raise incomplete("total_timeout spent", None)
         request = build_request(op, {"orders": pending})
-        outcome: Exception | None = None
+        log = AttemptLog()
+        failure: KalshiError | None = None
+        missing = pending
         try:
             sent = yield from send_with_retries(
                 request,
-                policy=attrs.evolve(ctx.policy, max_retries=0),
+                policy=attrs.evolve(budget.policy, max_retries=0),
                 retry_safe=False,  # never resend blindly: look first
                 path=ctx.base_path + request.url,
                 clock=ctx.clock,
+                log=log,
             )
-        except APIConnectionError as exc:
-            outcome = exc
-        else:
             last_response = sent.response
-            if not _is_ambiguous(sent.response.status_code):
-                reply = parse_response(op, sent.response, ctx.json_loads)
-                for item in reply.orders:
-                    results[str(item.client_order_id)] = item.to_dict()
+            reply = parse_response(op, sent.response, ctx.json_loads)
+        except KalshiError as exc:
+            failure = exc
+        else:
+            by_id = _reply_items(pending, reply)
+            results.update(by_id)
+            missing = [order for order in pending if order["client_order_id"] not in by_id]
+            if not missing:
                 break
-            outcome = make_status_error(sent.response)
-        uncertain.update(order["client_order_id"] for order in pending)
-        found = yield from find_orders(
-            ctx, [o["ticker"] for o in pending], {o["client_order_id"] for o in pending}, since_s
+        landed = (
+            failure is None or log.may_have_landed or isinstance(failure, ResponseValidationError)
         )
-        for client_order_id, order in found.items():
-            results[client_order_id] = _created_item(order)
-        pending = [order for order in pending if order["client_order_id"] not in found]
-        if not pending:
+        if landed:
+            sent_unclear.update(order["client_order_id"] for order in missing)
+            lookup = yield from _look_up(ctx, missing, since_s, started)
+            if lookup.failure is not None:
+                unknown.update(order["client_order_id"] for order in missing)
+                raise incomplete(
+                    "the batch's outcome could not be established", failure or lookup.failure
+                )
+            results.update({cid: _created_item(order) for cid, order in lookup.found.items()})
+            missing = [order for order in missing if order["client_order_id"] not in lookup.found]
+        if not missing:
             break
-        if round_number == rounds:
-            raise outcome
-        yield Sleep(backoff_delay(round_number, ctx.policy.base_delay, ctx.policy.max_delay))
-    # A duplicate error for an id whose earlier round we did not see: that round placed it.
-    duplicated = {cid for cid, item in results.items() if item.get("error") and cid in uncertain}
-    if duplicated:
-        found = yield from find_orders(
-            ctx,
-            [o["ticker"] for o in normalized if o["client_order_id"] in duplicated],
-            duplicated,
-            since_s,
+        retryable = (
+            failure is None
+            or isinstance(failure, APIConnectionError)
+            or (isinstance(failure, APIStatusError) and is_retryable_status(failure.status_code))
         )
-        results.update({cid: _created_item(order) for cid, order in found.items()})
-    reply = BatchCreateOrdersV2Response.from_dict(
-        {"orders": [results[cid] for cid in ids if cid in results]}
-    )
-    return Detailed(reply, last_response, round_number, recovered=bool(uncertain))
+        if not retryable or round_number >= rounds:
+            if not results and failure is not None:
+                raise failure
+            raise incomplete("the batch was not placed in full", failure)
+        retry_after = failure.retry_after if isinstance(failure, RateLimitError) else None
+        delay = retry_delay(
+            round_number,
+            base_delay=ctx.policy.base_delay,
+            max_delay=ctx.policy.max_delay,
+            retry_after=retry_after,
+        )
+        if ctx.policy.total_timeout is not None and (
+            ctx.clock.monotonic() - started + delay >= ctx.policy.total_timeout
+        ):
+            raise incomplete("total_timeout would be spent before the next round", failure)
+        round_number += 1
+        pending = missing
+        yield Sleep(delay)
+
+    # An error item for an id sent in an unclear round: that round may have placed it.
+    doubtful = [
+        order
+        for order in normalized
+        if order["client_order_id"] in sent_unclear
+        and results[order["client_order_id"]].get("error")
+    ]
+    if doubtful:
+        lookup = yield from _look_up(ctx, doubtful, since_s, started)
+        results.update({cid: _created_item(order) for cid, order in lookup.found.items()})
+    reply = BatchCreateOrdersV2Response.from_dict({"orders": [results[cid] for cid in ids]})
+    return Detailed(reply, last_response, round_number, recovered=bool(sent_unclear))

@@ -55,6 +55,7 @@ __all__ = [
     "is_retry_safe",
     "is_retryable_exception",
     "is_retryable_status",
+    "may_have_reached_server",
     "parse_retry_after",
     "retry_delay",
 ]
@@ -104,6 +105,20 @@ def is_retryable_exception(exc: BaseException, retry_safe: bool) -> bool:
     if not isinstance(exc, httpx.TransportError) or isinstance(exc, _NEVER_RETRIED):
         return False
     return isinstance(exc, _NOT_SENT) or retry_safe
+
+
+def may_have_reached_server(outcome: httpx.Response | BaseException) -> bool:
+    """Whether an attempt that ended this way may have been acted on by the exchange.
+
+    A 5xx or a failure after the request left (read/write error, read timeout, dropped
+    connection) may have been processed; a 2xx/4xx answer, or a failure to connect, says it was
+    or was not, and 408/425/429 are refusals before processing.
+    """
+    if isinstance(outcome, httpx.Response):
+        return outcome.status_code >= 500
+    if isinstance(outcome, httpx.TransportError):
+        return not isinstance(outcome, _NOT_SENT + _NEVER_RETRIED)
+    return False
 
 
 def parse_retry_after(headers: Mapping[str, str] | httpx.Headers, *, now: float) -> float | None:

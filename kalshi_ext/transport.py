@@ -38,7 +38,9 @@ def map_aiohttp_error(exc: BaseException) -> httpx.TransportError | None:
     """The httpx error that says what happened; None for what is not a transport failure."""
     for source, target in (*_BEFORE_SENDING, *_AFTER_SENDING):
         if isinstance(exc, source):
-            return target(f"{type(exc).__name__}: {exc}")
+            # The class says what happened; aiohttp's text can quote the URL and its query.
+            detail = f": {exc.strerror}" if isinstance(exc, OSError) and exc.strerror else ""
+            return target(f"{type(exc).__name__}{detail}")
     return None
 
 
@@ -57,6 +59,9 @@ class KalshiAiohttpTransport(AiohttpTransport):
     async def _send(self, request: httpx.Request) -> httpx.Response:
         if not isinstance(self.client, aiohttp.ClientSession):
             self.client = self.get_client()
+            # aiohttp resends GET/PUT/DELETE once by itself when a pooled connection drops,
+            # with the old signature and unseen by our retry loop: every attempt is ours to make.
+            self.client._retry_connection = False
         timeout = request.extensions.get("timeout", {})
         data = request.content or None
         response = await self.client.request(

@@ -78,7 +78,8 @@ Fault = Callable[[httpx.Request], httpx.Response | None]
 
 class FakeExchange:
     """Orders keyed by client_order_id; `faults` is a queue of per-request behaviours:
-    "drop_before", "drop_after" (processed, then the connection dies), an int status, or None."""
+    "drop_before", "drop_after" (processed, then the connection dies), "garbage_after"
+    (processed, then a 2xx with an HTML body), an int status, or None."""
 
     def __init__(self, time: FakeTime) -> None:
         self.time = time
@@ -98,6 +99,8 @@ class FakeExchange:
         response = self.process(request)
         if fault == "drop_after":
             raise httpx.RemoteProtocolError("server disconnected", request=request)
+        if fault == "garbage_after":  # processed, then a success status with an unreadable body
+            return httpx.Response(response.status_code, content=b"<html>gateway</html>")
         return response
 
     def place(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:

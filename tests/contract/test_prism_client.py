@@ -13,7 +13,7 @@ from kalshi_ext import AsyncClient, Client, KalshiConfig
 from tests.contract.prism import PrismServer, assert_no_violations
 from tests.contract.test_prism_mock import CASES, REALISTIC_VALUES, declared_parameters
 from tests.fakes import PRIVATE_PEM
-from tests.spec_payloads import example_payload, ref_target, success_schema
+from tests.spec_payloads import example_payload, ref_target, spec, success_schema
 
 
 def client_arguments(op: dict[str, Any]) -> dict[str, Any]:
@@ -65,7 +65,9 @@ def test_client_call_passes_prism(
     name = op["operationId"]
     arguments = client_arguments(op)
     if name == "batch_create_orders":
-        result = client.batch_create_orders(orders=arguments["orders"])
+        # The static mock answers with its example's orders: send those, so the ids match.
+        example = spec()["components"]["schemas"]["BatchCreateOrdersV2Request"]["example"]
+        result = client.batch_create_orders(orders=example["orders"])
     else:
         result = getattr(client, name)(**arguments)
     exchanges = recorder.responses[before:]

@@ -91,3 +91,86 @@ async def test_ed25519_key_is_verified_by_the_exchange(
         with Client(key_id="ed25519-key", private_key=pem, config=config) as client:
             assert client.get_balance().balance > 0
     assert kalshi_exchange.requests_log[-1].status == 200
+
+
+async def test_aiohttp_makes_no_hidden_resend(kalshi_exchange: LocalExchange) -> None:
+    async with kalshi_exchange.async_client(max_retries=0) as client:
+        order = await client.create_order(
+            ticker="KXDEMO-26DEC31-T50", side="bid", count=1, price="0.02"
+        )
+        kalshi_exchange.inject_fault(
+            method="DELETE", path="/portfolio/events/orders/*", kind="drop_after"
+        )
+        with pytest.raises(APIConnectionError):
+            await client.cancel_order(order_id=order.order_id)
+    deletes = [r for r in kalshi_exchange.requests_log if r.method == "DELETE"]
+    assert len(deletes) == 1, "every attempt is the retry loop's, signed afresh"
+
+
+class TricklingServer:
+    """Answers every request with a balance sent one byte every 0.2 s."""
+
+    BODY = b'{"balance": 1, "balance_dollars": "0.01", "portfolio_value": 0, "updated_ts": 1}'
+
+    def __init__(self) -> None:
+        import threading
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen()
+        self.port = self.sock.getsockname()[1]
+        self.closed = False
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self) -> None:
+        import threading
+
+        while not self.closed:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self.answer, args=(conn,), daemon=True).start()
+
+    def answer(self, conn: socket.socket) -> None:
+        with conn:
+            try:
+                conn.recv(65536)
+                conn.sendall(
+                    b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n"
+                    % len(self.BODY)
+                )
+                for byte in self.BODY:
+                    time.sleep(0.2)
+                    conn.sendall(bytes([byte]))
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        self.closed = True
+        self.sock.close()
+
+
+@pytest.mark.parametrize("use_async", [False, True], ids=["Client", "AsyncClient"])
+async def test_a_trickling_response_cannot_outlast_total_timeout(use_async: bool) -> None:
+    from tests.fakes import PRIVATE_PEM
+
+    server = TricklingServer()
+    config = KalshiConfig(
+        base_url=f"http://127.0.0.1:{server.port}/trade-api/v2", timeout=1.0, total_timeout=1.0
+    )
+    started = time.monotonic()
+    try:
+        with pytest.raises(APITimeoutError):
+            if use_async:
+                async with AsyncClient(
+                    key_id="k", private_key=PRIVATE_PEM, config=config
+                ) as client:
+                    await client.get_balance()
+            else:
+                with Client(key_id="k", private_key=PRIVATE_PEM, config=config) as sync_client:
+                    sync_client.get_balance()
+    finally:
+        server.close()
+    # the body alone would take 16 s; the call ends within the budget plus one read
+    assert time.monotonic() - started < 1.0 + 0.5
