@@ -183,6 +183,9 @@ def _serve(report: Connection, total_fills: int, page_size: int) -> None:
         server_header=False,
         date_header=False,
         backlog=1024,
+        # Longer than any pause between rounds: a pooled connection the server closed while
+        # idle would cost a retry, which is not what these benchmarks measure.
+        timeout_keep_alive=300,
     )
     report.send(sock.getsockname()[1])
     report.close()

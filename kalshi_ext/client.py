@@ -9,6 +9,7 @@ driver, on ``AsyncClient`` it returns a coroutine run by the async driver: one t
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 import platform
@@ -23,7 +24,16 @@ import httpx
 
 from kalshi_ext.auth import KalshiAuth
 from kalshi_ext.config import ConfigError, KalshiConfig
-from kalshi_ext.flow import Clock, Flow, run_async, run_sync
+from kalshi_ext.flow import (
+    AsyncSend,
+    Clock,
+    Flow,
+    SyncSend,
+    run_async,
+    run_sync,
+    send_async,
+    send_sync,
+)
 from kalshi_ext.operations import CallContext, Detailed, OperationInfo, operation_flow
 from kalshi_ext.orders import (
     DEFAULT_TICK,
@@ -34,7 +44,7 @@ from kalshi_ext.orders import (
 )
 from kalshi_ext.pagination import PAGED, AsyncPager, Page, PageRequest, SyncPager
 from kalshi_ext.retry import RetryPolicy
-from kalshi_ext.transport import KalshiAiohttpTransport
+from kalshi_ext.transport import AiohttpSender, KalshiAiohttpTransport
 from kalshi_generated import AuthenticatedClient
 from kalshi_generated.models import (
     AmendOrderV2Response,
@@ -458,9 +468,10 @@ class Client(_ClientBase):
             auth=self.auth, transport=transport, http2=self.config.http2, **self._http_options()
         )
         self.generated = self._bind_generated(self.http)
+        self._send: SyncSend = functools.partial(send_sync, self.http)
 
     def _run(self, flow: Flow[T]) -> T:
-        return run_sync(flow, self.http, self._sleep)
+        return run_sync(flow, self._send, self._sleep)
 
     def close(self) -> None:
         self.http.close()
@@ -496,17 +507,34 @@ class AsyncClient(_ClientBase):
         # cryptography releases the GIL while signing: a small pool puts a second core to work.
         self._signing_pool = ThreadPoolExecutor(signing_threads, thread_name_prefix="kalshi-sign")
         self.auth = self.auth.with_executor(self._signing_pool)
-        if transport is None and not self.config.http2:
-            transport = KalshiAiohttpTransport(
-                limits=self.config.limits or httpx.Limits(max_connections=100)
-            )
+        pool = self._default_transport() if transport is None else None
         self.http = httpx.AsyncClient(
-            auth=self.auth, transport=transport, http2=self.config.http2, **self._http_options()
+            auth=self.auth,
+            transport=transport or pool,
+            http2=self.config.http2,
+            **self._http_options(),
         )
         self.generated = self._bind_generated(self.http)
+        self._send: AsyncSend = functools.partial(send_async, self.http)
+        if pool is not None:
+            # Our own calls skip httpx's client layer; client.http shares the same pool.
+            self._send = AiohttpSender(
+                pool,
+                base_url=self.http.base_url,
+                headers=dict(self.http.headers),
+                auth=self.auth,
+                signing_pool=self._signing_pool,
+            )
+
+    def _default_transport(self) -> KalshiAiohttpTransport | None:
+        if self.config.http2:  # aiohttp speaks HTTP/1.1 only: httpx's own transport does h2
+            return None
+        return KalshiAiohttpTransport(
+            limits=self.config.limits or httpx.Limits(max_connections=100)
+        )
 
     async def _run(self, flow: Flow[T]) -> T:
-        return await run_async(flow, self.http, self._sleep)
+        return await run_async(flow, self._send, self._sleep)
 
     async def close(self) -> None:
         await self.http.aclose()

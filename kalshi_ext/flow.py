@@ -107,7 +107,7 @@ def send_with_retries(
 
 
 @functools.lru_cache(maxsize=512)
-def _absolute_url(base_url: httpx.URL, url: str) -> httpx.URL:
+def absolute_url(base_url: httpx.URL, url: str) -> httpx.URL:
     """httpx's own join (Client._merge_url: append to the base path), cached.
 
     build_request parses a relative URL three times (~75 µs a request on a 2-core box); an
@@ -124,7 +124,7 @@ def _build(http: httpx.Client | httpx.AsyncClient, action: Send) -> httpx.Reques
     timeout = httpx.Timeout(action.timeout) if action.timeout is not None else None
     return http.build_request(
         action.method,
-        _absolute_url(http.base_url, action.url),
+        absolute_url(http.base_url, action.url),
         params=action.params,
         json=action.json,
         headers=action.headers,
@@ -146,7 +146,7 @@ def _advance(flow: Flow[Any], reply: Any, error: BaseException | None) -> Action
         raise _Step(done.value) from None
 
 
-def _send_sync(http: httpx.Client, action: Send) -> httpx.Response:
+def send_sync(http: httpx.Client, action: Send) -> httpx.Response:
     """Send and read the body, holding the attempt to its timeout as a deadline: httpx's own
     timeouts restart on every read, so a server trickling bytes could outlast total_timeout."""
     request = _build(http, action)
@@ -176,17 +176,26 @@ def _send_sync(http: httpx.Client, action: Send) -> httpx.Response:
     )
 
 
-async def _send_async(http: httpx.AsyncClient, action: Send) -> httpx.Response:
-    request = _build(http, action)
-    if action.timeout is None:
-        return await http.send(request)
+async def send_async(http: httpx.AsyncClient, action: Send) -> httpx.Response:
+    return await within_deadline(http.send(_build(http, action)), action.timeout)
+
+
+async def within_deadline(
+    exchange: Awaitable[httpx.Response], timeout: float | None
+) -> httpx.Response:
+    """Await an exchange with the attempt's timeout as a deadline for the whole of it (httpx's
+    and aiohttp's read timeouts restart on every read, so a trickling server could outlast it)."""
+    if timeout is None:
+        return await exchange
     try:
-        async with asyncio.timeout(action.timeout):  # a deadline for the whole exchange
-            return await http.send(request)
+        async with asyncio.timeout(timeout):
+            return await exchange
     except TimeoutError:
-        raise httpx.ReadTimeout(
-            "the response took longer than the attempt's timeout", request=request
-        ) from None
+        raise httpx.ReadTimeout("the response took longer than the attempt's timeout") from None
+
+
+SyncSend = Callable[[Send], httpx.Response]
+AsyncSend = Callable[[Send], Awaitable[httpx.Response]]
 
 
 def _transport_failure(exc: Exception) -> httpx.RequestError | None:
@@ -198,7 +207,7 @@ def _transport_failure(exc: Exception) -> httpx.RequestError | None:
     return None
 
 
-def run_sync(flow: Flow[T], http: httpx.Client, sleep: Callable[[float], None]) -> T:
+def run_sync(flow: Flow[T], send: SyncSend, sleep: Callable[[float], None]) -> T:
     reply: Any = None
     error: BaseException | None = None
     try:
@@ -209,7 +218,7 @@ def run_sync(flow: Flow[T], http: httpx.Client, sleep: Callable[[float], None]) 
                 sleep(action.seconds)
                 continue
             try:
-                reply = _send_sync(http, action)
+                reply = send(action)
             except Exception as exc:
                 error = _transport_failure(exc)
                 if error is None:
@@ -220,9 +229,7 @@ def run_sync(flow: Flow[T], http: httpx.Client, sleep: Callable[[float], None]) 
         flow.close()
 
 
-async def run_async(
-    flow: Flow[T], http: httpx.AsyncClient, sleep: Callable[[float], Awaitable[None]]
-) -> T:
+async def run_async(flow: Flow[T], send: AsyncSend, sleep: Callable[[float], Awaitable[None]]) -> T:
     reply: Any = None
     error: BaseException | None = None
     try:
@@ -233,7 +240,7 @@ async def run_async(
                 await sleep(action.seconds)
                 continue
             try:
-                reply = await _send_async(http, action)
+                reply = await send(action)
             except Exception as exc:
                 error = _transport_failure(exc)
                 if error is None:

@@ -1,4 +1,5 @@
-"""The async client's default transport: aiohttp's connection pool behind httpx's interface.
+"""The async client's default transport: aiohttp's connection pool, behind httpx's interface
+and behind a direct sender for AsyncClient's own calls.
 
 httpx's own async pool serves ~150 signed requests/s at 100 in flight here; aiohttp's ~1,400/s.
 httpx-aiohttp maps aiohttp's errors loosely (a server that drops the connection after reading
@@ -9,11 +10,22 @@ subclass maps them by *when* they happened, and sends the URL exactly as signed.
 from __future__ import annotations
 
 import asyncio
+import json
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Executor
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import httpx
 import yarl
 from httpx_aiohttp import AiohttpTransport
+
+from kalshi_ext.flow import Send, absolute_url
+
+if TYPE_CHECKING:
+    from kalshi_ext.auth import KalshiAuth
+
+RawHeaders = Any  # aiohttp's raw_headers: a tuple of (bytes, bytes) pairs
 
 # Ordered: the first matching class wins, so subclasses come before their bases.
 _BEFORE_SENDING: tuple[tuple[type[BaseException], type[httpx.TransportError]], ...] = (
@@ -45,50 +57,126 @@ def map_aiohttp_error(exc: BaseException) -> httpx.TransportError | None:
 
 
 class KalshiAiohttpTransport(AiohttpTransport):
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        try:
-            return await self._send(request)
-        except httpx.TransportError:
-            raise
-        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-            mapped = map_aiohttp_error(exc)
-            if mapped is None:  # pragma: no cover - every listed class maps
-                raise
-            raise mapped from exc
+    """httpx's transport interface over aiohttp's pool, for `AsyncClient.http` (and so the
+    generated functions); AsyncClient's own calls use :class:`AiohttpSender` on the same pool."""
 
-    async def _send(self, request: httpx.Request) -> httpx.Response:
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        timeout = request.extensions.get("timeout", {})
+        status, headers, content = await self.exchange(
+            request.method,
+            str(request.url),
+            # Pairs, not the httpx.Headers: aiohttp copies a mapping key by key, and each
+            # httpx.Headers lookup decodes every header (~60 decodes per request).
+            request.headers.multi_items(),
+            request.content or None,
+            connect_timeout=timeout.get("connect"),
+            read_timeout=timeout.get("read"),
+        )
+        return httpx.Response(
+            status_code=status,
+            headers=headers,
+            content=content,
+            request=request,
+            extensions={"http_version": b"HTTP/1.1"},
+        )
+
+    def session(self) -> aiohttp.ClientSession:
         if not isinstance(self.client, aiohttp.ClientSession):
             self.client = self.get_client()
             # aiohttp resends GET/PUT/DELETE once by itself when a pooled connection drops,
             # with the old signature and unseen by our retry loop: every attempt is ours to make.
             self.client._retry_connection = False
-        timeout = request.extensions.get("timeout", {})
-        data = request.content or None
-        response = await self.client.request(
-            method=request.method,
-            # encoded=True: the path goes out byte for byte as httpx encoded it (and as signed).
-            url=yarl.URL(str(request.url), encoded=True),
-            # Pairs, not the httpx.Headers: aiohttp copies a mapping key by key, and each
-            # httpx.Headers lookup decodes every header (~60 decodes per request).
-            headers=request.headers.multi_items(),
-            data=data,
-            allow_redirects=False,
-            auto_decompress=False,
-            compress=False,
-            timeout=aiohttp.ClientTimeout(
-                sock_connect=timeout.get("connect"),
-                sock_read=timeout.get("read"),
-                connect=timeout.get("pool"),
-            ),
-        ).__aenter__()
+        return self.client
+
+    async def exchange(
+        self,
+        method: str,
+        url: str,
+        headers: Sequence[tuple[str, str]],
+        content: bytes | None,
+        *,
+        connect_timeout: float | None,
+        read_timeout: float | None,
+        total_timeout: float | None = None,
+    ) -> tuple[int, RawHeaders, bytes]:
+        """One request over the pool: (status, raw headers, body), aiohttp's errors mapped."""
         try:
-            content = await response.read()
-        finally:
-            response.release()
-        return httpx.Response(
-            status_code=response.status,
-            headers=response.raw_headers,
-            content=content,
-            request=request,
-            extensions={"http_version": b"HTTP/1.1"},
+            response = (
+                await self.session()
+                .request(
+                    method=method,
+                    # encoded=True: the path goes out byte for byte as encoded (and as signed).
+                    url=yarl.URL(url, encoded=True),
+                    headers=headers,
+                    data=content,
+                    allow_redirects=False,
+                    auto_decompress=False,
+                    compress=False,
+                    timeout=aiohttp.ClientTimeout(
+                        total=total_timeout,
+                        sock_connect=connect_timeout,
+                        sock_read=read_timeout,
+                        connect=connect_timeout,
+                    ),
+                )
+                .__aenter__()
+            )
+            try:
+                body = await response.read()
+            finally:
+                response.release()
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            mapped = map_aiohttp_error(exc)
+            if mapped is None:  # pragma: no cover - every listed class maps
+                raise
+            raise mapped from exc
+        return response.status, response.raw_headers, body
+
+
+class AiohttpSender:
+    """AsyncClient's own requests, straight over aiohttp: the Send is signed (in the signing
+    pool) and sent without building httpx's request and client machinery, which costs about as
+    much event-loop time as aiohttp itself. The reply is still an httpx.Response."""
+
+    def __init__(
+        self,
+        transport: KalshiAiohttpTransport,
+        *,
+        base_url: httpx.URL,
+        headers: Mapping[str, str],
+        auth: KalshiAuth,
+        signing_pool: Executor,
+    ) -> None:
+        self._transport = transport
+        self._base_url = base_url
+        self._headers = list(headers.items())
+        self._auth = auth
+        self._pool = signing_pool
+
+    async def __call__(self, action: Send) -> httpx.Response:
+        url = absolute_url(self._base_url, action.url)
+        if action.params:
+            url = url.copy_merge_params(action.params)
+        raw_path = url.raw_path.split(b"?", 1)[0].decode("ascii")
+        headers = [*self._headers, *(action.headers or {}).items()]
+        content = None
+        if action.json is not None:
+            content = json.dumps(action.json, separators=(",", ":"), allow_nan=False).encode()
+            headers.append(("Content-Type", "application/json"))
+        loop = asyncio.get_running_loop()
+        signature = await loop.run_in_executor(
+            self._pool, self._auth.sign_headers, action.method, raw_path
         )
+        headers.extend(signature.items())
+        status, raw_headers, body = await self._transport.exchange(
+            action.method,
+            str(url),
+            headers,
+            content,
+            connect_timeout=action.timeout,
+            read_timeout=action.timeout,
+            # aiohttp's total covers connecting, sending and reading the whole body: a deadline
+            total_timeout=action.timeout,
+        )
+        request = httpx.Request(action.method, url)  # named by errors and Detailed.response
+        return httpx.Response(status, headers=raw_headers, content=body, request=request)

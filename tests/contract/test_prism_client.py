@@ -80,28 +80,31 @@ def test_client_call_passes_prism(
 
 
 async def test_async_client_calls_pass_prism(prism_mock: PrismServer) -> None:
-    seen: list[httpx.Response] = []
-
-    async def record(response: httpx.Response) -> None:
-        await response.aread()
-        seen.append(response)
-
+    """AsyncClient's own calls go straight over aiohttp (not through client.http), so the
+    responses to check are the ones its results carry."""
     async with AsyncClient(
         key_id="contract-key",
         private_key=PRIVATE_PEM,
         config=KalshiConfig(base_url=prism_mock.base_url),
     ) as client:
-        client.http.event_hooks["response"].append(record)
-        balance = await client.get_balance()
+        balance = await client.get_balance.detailed()
         # The static mock answers every page with the same cursor: read one page only.
         pages = client.iter_orders(page_size=5).pages()
         first_page = await anext(pages)
         await pages.aclose()
-        orders = first_page.items
-        created = await client.create_order(
+        created = await client.create_order.detailed(
             ticker="KXHIGHNY-26NOV22-T58", side="bid", count=1, price="0.42"
         )
-    assert balance.balance_dollars and created.order_id and len(orders) <= 3
-    assert len(seen) >= 3
-    for response in seen:
-        assert_no_violations(response, "AsyncClient")
+        amended = await client.amend_order.detailed(
+            order_id="o-1", ticker="KXHIGHNY-26NOV22-T58", side="bid", price="0.43", count=1
+        )
+        # and the generated functions, through client.http on the same pool
+        from kalshi_generated.api.portfolio import get_fills
+
+        fills = await get_fills.asyncio_detailed(client=client.generated, limit=5)
+    assert balance.parsed.balance_dollars and created.parsed.order_id
+    assert fills.status_code == 200
+    for detailed in (balance, first_page.detailed, created, amended):
+        assert detailed.response is not None
+        assert_no_violations(detailed.response, "AsyncClient")
+    assert_no_violations(fills, "generated get_fills over AsyncClient.generated")
