@@ -31,7 +31,10 @@ class Send:
     params: Mapping[str, Any] | None = None
     json: Any = None
     headers: Mapping[str, str] | None = None
-    timeout: float | None = None
+    timeout: float | None = None  # httpx's per-phase timeout (connect, each read, ...)
+    # With total_timeout: seconds within which the whole exchange must end. httpx's read timeout
+    # restarts on every read, so without this a trickling server could outlast the budget.
+    deadline: float | None = None
 
 
 @attrs.frozen
@@ -90,7 +93,8 @@ def send_with_retries(
     while True:
         timeout = controller.attempt_timeout()
         try:
-            response = yield attrs.evolve(request, timeout=timeout)
+            deadline = timeout if controller.remaining() is not None else None
+            response = yield attrs.evolve(request, timeout=timeout, deadline=deadline)
         except httpx.RequestError as exc:
             log.may_have_landed |= may_have_reached_server(exc)
             delay = controller.after_exception(exc)
@@ -147,9 +151,11 @@ def _advance(flow: Flow[Any], reply: Any, error: BaseException | None) -> Action
 
 
 def send_sync(http: httpx.Client, action: Send) -> httpx.Response:
-    """Send and read the body, holding the attempt to its timeout as a deadline: httpx's own
-    timeouts restart on every read, so a server trickling bytes could outlast total_timeout."""
+    """Send and read the body; under a total_timeout, within the attempt's deadline."""
     request = _build(http, action)
+    if action.deadline is None:
+        return http.send(request)
+    deadline = time.monotonic() + action.deadline
     response = http.send(request, stream=True)
     try:
         try:
@@ -157,11 +163,10 @@ def send_sync(http: httpx.Client, action: Send) -> httpx.Response:
             return response
         except httpx.ResponseNotRead:
             pass
-        deadline = None if action.timeout is None else time.monotonic() + action.timeout
         chunks = []
         for chunk in response.iter_raw():
             chunks.append(chunk)
-            if deadline is not None and time.monotonic() > deadline:
+            if time.monotonic() > deadline:
                 raise httpx.ReadTimeout(
                     "the response took longer than the attempt's timeout", request=request
                 )
@@ -177,7 +182,7 @@ def send_sync(http: httpx.Client, action: Send) -> httpx.Response:
 
 
 async def send_async(http: httpx.AsyncClient, action: Send) -> httpx.Response:
-    return await within_deadline(http.send(_build(http, action)), action.timeout)
+    return await within_deadline(http.send(_build(http, action)), action.deadline)
 
 
 async def within_deadline(

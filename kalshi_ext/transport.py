@@ -175,8 +175,8 @@ class AiohttpSender:
             content,
             connect_timeout=action.timeout,
             read_timeout=action.timeout,
-            # aiohttp's total covers connecting, sending and reading the whole body: a deadline
-            total_timeout=action.timeout,
+            # aiohttp's total covers connecting, sending and reading the whole body
+            total_timeout=action.deadline,
         )
         request = httpx.Request(action.method, url)  # named by errors and Detailed.response
         return httpx.Response(status, headers=raw_headers, content=body, request=request)
