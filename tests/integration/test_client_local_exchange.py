@@ -45,6 +45,9 @@ async def test_async_percent_encoded_id_is_signed_as_sent(async_kalshi_client: A
     with pytest.raises(NotFoundError):
         await async_kalshi_client.get_order(order_id="no such/order id")
     assert (await async_kalshi_client.get_balance()).balance > 0
+    # a query string is sent but not signed: the exchange verifies the path alone
+    orders = await async_kalshi_client.get_orders(ticker=TICKER, limit=5, status="resting")
+    assert orders.cursor is not None
 
 
 def test_drop_after_processing_leaves_exactly_one_order(
