@@ -24,6 +24,7 @@ import httpx
 
 from kalshi_ext.auth import KalshiAuth
 from kalshi_ext.config import ConfigError, KalshiConfig
+from kalshi_ext.errors import ClientClosedError
 from kalshi_ext.flow import (
     AsyncSend,
     Clock,
@@ -355,6 +356,7 @@ class _ClientBase(PortfolioOperations):
     """Construction shared by both clients: credentials, config, headers and the call context."""
 
     _signing_pool: ThreadPoolExecutor | None = None
+    _closed = False
 
     def __init__(
         self,
@@ -383,6 +385,10 @@ class _ClientBase(PortfolioOperations):
     def from_env(cls, **kwargs: Any) -> Self:
         """Credentials from KALSHI_KEY_ID and KALSHI_PRIVATE_KEY_PATH (or KALSHI_PRIVATE_KEY)."""
         return cls(auth=KalshiAuth.from_env(), **kwargs)
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ClientClosedError(f"this {type(self).__name__} is closed; make a new one")
 
     def _http_options(self) -> dict[str, Any]:
         headers = {"User-Agent": USER_AGENT, **self.config.extra_headers}
@@ -471,9 +477,11 @@ class Client(_ClientBase):
         self._send: SyncSend = functools.partial(send_sync, self.http)
 
     def _run(self, flow: Flow[T]) -> T:
+        self._check_open()
         return run_sync(flow, self._send, self._sleep)
 
     def close(self) -> None:
+        self._closed = True
         self.http.close()
 
     def __enter__(self) -> Self:
@@ -534,9 +542,11 @@ class AsyncClient(_ClientBase):
         )
 
     async def _run(self, flow: Flow[T]) -> T:
+        self._check_open()
         return await run_async(flow, self._send, self._sleep)
 
     async def close(self) -> None:
+        self._closed = True
         await self.http.aclose()
         if self._signing_pool is not None:
             self._signing_pool.shutdown(wait=False)

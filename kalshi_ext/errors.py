@@ -41,6 +41,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "BatchIncompleteError",
+    "ClientClosedError",
     "ConflictError",
     "ErrorBody",
     "KalshiError",
@@ -321,6 +322,10 @@ class ResponseValidationError(KalshiError):
             f"{type(self).__name__}(status_code={self.status_code!r}, reason={self.reason!r}, "
             f"method={self.method!r}, path={self.path!r})"
         )
+
+
+class ClientClosedError(KalshiError, RuntimeError):
+    """A call on a client after close() (or still running when close() was called)."""
 
 
 class BatchIncompleteError(KalshiError):

@@ -69,6 +69,7 @@ class AttemptLog:
 
     retries_taken: int = 0
     may_have_landed: bool = False
+    earlier_may_have_landed: bool = False  # an attempt before the last one
 
 
 def send_with_retries(
@@ -93,6 +94,7 @@ def send_with_retries(
     while True:
         timeout = controller.attempt_timeout()
         try:
+            log.earlier_may_have_landed = log.may_have_landed
             deadline = timeout if controller.remaining() is not None else None
             response = yield attrs.evolve(request, timeout=timeout, deadline=deadline)
         except httpx.RequestError as exc:

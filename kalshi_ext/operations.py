@@ -231,7 +231,7 @@ def operation_flow(
     try:
         parsed = parse_response(op, sent.response, ctx.json_loads)
     except KalshiError as exc:
-        if log.may_have_landed and request.method != "GET":
+        if log.earlier_may_have_landed and request.method != "GET":
             # e.g. a cancel whose first reply was lost, retried, then answered 404
             exc.add_note(
                 "an earlier attempt of this request got no clear answer and may have been "

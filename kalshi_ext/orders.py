@@ -163,22 +163,30 @@ def _within_budget(ctx: CallContext, started: float) -> CallContext | None:
 
 
 def find_orders(
-    ctx: CallContext, orders: Sequence[Mapping[str, Any]], since_s: int
+    ctx: CallContext, orders: Sequence[Mapping[str, Any]], since_s: int, started: float
 ) -> Flow[dict[str, Order]]:
-    """The member's orders with the client_order_ids of `orders`, placed since since_s."""
+    """The member's orders with the client_order_ids of `orders`, placed since since_s; every
+    page within what is left of the call's total_timeout (counted from `started`)."""
     wanted = {order["client_order_id"] for order in orders}
     found: dict[str, Order] = {}
-    scopes = sorted({(order["ticker"], order.get("subaccount")) for order in orders}, key=str)
-    for ticker, subaccount in scopes:
+    scopes = sorted(
+        {(o["ticker"], o.get("subaccount"), o.get("exchange_index")) for o in orders}, key=str
+    )
+    for ticker, subaccount, exchange_index in scopes:
         filters: dict[str, Any] = {"ticker": ticker, "min_ts": since_s}
         if subaccount is not None:
             filters["subaccount"] = subaccount
+        if exchange_index is not None:
+            filters["exchange_index"] = exchange_index
         request = PageRequest.create(
             PAGED["orders"], filters, page_size=1000, start_cursor=None, max_items=None
         )
         walk = CursorWalk("get_orders", None)
         while True:
-            page = yield from request.page_flow(ctx, walk.cursor)
+            budget = _within_budget(ctx, started)
+            if budget is None:
+                raise APITimeoutError("total_timeout spent while looking orders up")
+            page = yield from request.page_flow(budget, walk.cursor)
             for order in page.items:
                 if order.client_order_id in wanted:
                     found[order.client_order_id] = order
@@ -198,11 +206,8 @@ class Lookup:
 def _look_up(
     ctx: CallContext, orders: Sequence[Mapping[str, Any]], since_s: int, started: float
 ) -> Flow[Lookup]:
-    budget = _within_budget(ctx, started)
-    if budget is None:
-        return Lookup({}, APITimeoutError("no time left of total_timeout to look the order up"))
     try:
-        return Lookup((yield from find_orders(budget, orders, since_s)))
+        return Lookup((yield from find_orders(ctx, orders, since_s, started)))
     except KalshiError as exc:
         return Lookup({}, exc)
 
@@ -326,30 +331,53 @@ def batch_create_orders_flow(
     if isinstance(orders, str | bytes | Mapping) or not isinstance(orders, Sequence) or not orders:
         raise TypeError("batch_create_orders needs orders= as a non-empty list of order dicts")
     normalized = [normalize_order(order, tick_size=tick_size) for order in orders]
-    ids = [order["client_order_id"] for order in normalized]
-    if len(set(ids)) != len(ids):
+    by_cid = {order["client_order_id"]: order for order in normalized}
+    ids = list(by_cid)
+    if len(ids) != len(normalized):
         raise ValueError("every order in a batch needs its own client_order_id")
     op = OperationInfo.load("batch_create_orders")
     started = ctx.clock.monotonic()
     since_s = int(ctx.clock.wall()) - LOOKUP_SLACK_S
     rounds = ctx.policy.max_retries if retry else 0
-    results: dict[str, dict[str, Any]] = {}
+    results: dict[str, dict[str, Any]] = {}  # reply items, or items rebuilt from orders found
     unknown: set[str] = set()
     sent_unclear: set[str] = set()  # ids sent in a round whose outcome was not seen
-    pending = normalized
+    pending: Sequence[Mapping[str, Any]] = normalized
     last_response = None
     round_number = 0
 
-    def incomplete(message: str, cause: Exception | None) -> BatchIncompleteError:
-        done = set(results)
+    def incomplete(message: str, cause: Exception | None) -> KalshiError:
+        placed = [cid for cid in ids if cid in results and not results[cid].get("error")]
+        if not placed and not unknown and cause is not None and isinstance(cause, KalshiError):
+            return cause  # nothing happened: the failure itself is the answer
         error = BatchIncompleteError(
             message,
-            placed=[results[cid] for cid in ids if cid in done],
-            not_placed=[cid for cid in ids if cid not in done and cid not in unknown],
+            placed=[results[cid] for cid in placed],
+            not_placed=[cid for cid in ids if cid not in placed and cid not in unknown],
             unknown=[cid for cid in ids if cid in unknown],
         )
         error.__cause__ = cause
         return error
+
+    def look_up(candidates: Sequence[Mapping[str, Any]]) -> Flow[list[Mapping[str, Any]]]:
+        """Record the candidates found (and this call's); return those still missing."""
+        lookup = yield from _look_up(ctx, candidates, since_s, started)
+        if lookup.failure is not None:
+            unknown.update(order["client_order_id"] for order in candidates)
+            raise incomplete("the batch's outcome could not be established", lookup.failure)
+        still_missing = []
+        for order in candidates:
+            found = lookup.found.get(order["client_order_id"])
+            if found is not None and _matches(found, order):
+                results[order["client_order_id"]] = _created_item(found)
+            elif found is not None:  # someone else's order holds this id: ours was refused
+                results[order["client_order_id"]] = {
+                    "client_order_id": order["client_order_id"],
+                    "error": {"code": "client_order_id_in_use", "message": "another order has it"},
+                }
+            else:
+                still_missing.append(order)
+        return still_missing
 
     while True:
         budget = _within_budget(ctx, started)
@@ -358,7 +386,7 @@ def batch_create_orders_flow(
         request = build_request(op, {"orders": pending})
         log = AttemptLog()
         failure: KalshiError | None = None
-        missing = pending
+        missing: Sequence[Mapping[str, Any]] = pending
         try:
             sent = yield from send_with_retries(
                 request,
@@ -383,14 +411,7 @@ def batch_create_orders_flow(
         )
         if landed:
             sent_unclear.update(order["client_order_id"] for order in missing)
-            lookup = yield from _look_up(ctx, missing, since_s, started)
-            if lookup.failure is not None:
-                unknown.update(order["client_order_id"] for order in missing)
-                raise incomplete(
-                    "the batch's outcome could not be established", failure or lookup.failure
-                )
-            results.update({cid: _created_item(order) for cid, order in lookup.found.items()})
-            missing = [order for order in missing if order["client_order_id"] not in lookup.found]
+            missing = yield from look_up(missing)
         if not missing:
             break
         retryable = (
@@ -399,8 +420,6 @@ def batch_create_orders_flow(
             or (isinstance(failure, APIStatusError) and is_retryable_status(failure.status_code))
         )
         if not retryable or round_number >= rounds:
-            if not results and failure is not None:
-                raise failure
             raise incomplete("the batch was not placed in full", failure)
         retry_after = failure.retry_after if isinstance(failure, RateLimitError) else None
         delay = retry_delay(
@@ -418,14 +437,8 @@ def batch_create_orders_flow(
         yield Sleep(delay)
 
     # An error item for an id sent in an unclear round: that round may have placed it.
-    doubtful = [
-        order
-        for order in normalized
-        if order["client_order_id"] in sent_unclear
-        and results[order["client_order_id"]].get("error")
-    ]
+    doubtful = [by_cid[cid] for cid in ids if cid in sent_unclear and results[cid].get("error")]
     if doubtful:
-        lookup = yield from _look_up(ctx, doubtful, since_s, started)
-        results.update({cid: _created_item(order) for cid, order in lookup.found.items()})
+        yield from look_up(doubtful)  # what is found replaces its error item
     reply = BatchCreateOrdersV2Response.from_dict({"orders": [results[cid] for cid in ids]})
     return Detailed(reply, last_response, round_number, recovered=bool(sent_unclear))

@@ -116,7 +116,7 @@ def may_have_reached_server(outcome: httpx.Response | BaseException) -> bool:
     """
     if isinstance(outcome, httpx.Response):
         return outcome.status_code >= 500
-    if isinstance(outcome, httpx.TransportError):
+    if isinstance(outcome, httpx.RequestError):  # transport errors, and a body it could not decode
         return not isinstance(outcome, _NOT_SENT + _NEVER_RETRIED)
     return False
 

@@ -20,6 +20,9 @@ import httpx
 import yarl
 from httpx_aiohttp import AiohttpTransport
 
+from kalshi_ext.auth import SigningError
+from kalshi_ext.config import origin_of
+from kalshi_ext.errors import ClientClosedError
 from kalshi_ext.flow import Send, absolute_url
 
 if TYPE_CHECKING:
@@ -149,12 +152,16 @@ class AiohttpSender:
     ) -> None:
         self._transport = transport
         self._base_url = base_url
+        self._origin = auth.origin or origin_of(base_url)
         self._headers = list(headers.items())
         self._auth = auth
         self._pool = signing_pool
 
     async def __call__(self, action: Send) -> httpx.Response:
         url = absolute_url(self._base_url, action.url)
+        if not action.url.startswith("/") and origin_of(url) != self._origin:
+            # the auth's origin binding, which httpx.Auth enforces on the other path
+            raise SigningError(f"refusing to sign a request to {origin_of(url)}")
         if action.params:
             url = url.copy_merge_params(action.params)
         raw_path = url.raw_path.split(b"?", 1)[0].decode("ascii")
@@ -164,9 +171,12 @@ class AiohttpSender:
             content = json.dumps(action.json, separators=(",", ":"), allow_nan=False).encode()
             headers.append(("Content-Type", "application/json"))
         loop = asyncio.get_running_loop()
-        signature = await loop.run_in_executor(
-            self._pool, self._auth.sign_headers, action.method, raw_path
-        )
+        try:
+            signature = await loop.run_in_executor(
+                self._pool, self._auth.sign_headers, action.method, raw_path
+            )
+        except RuntimeError:  # the signing pool is shut down: the client was closed
+            raise ClientClosedError("the AsyncClient was closed during this call") from None
         headers.extend(signature.items())
         status, raw_headers, body = await self._transport.exchange(
             action.method,

@@ -101,6 +101,10 @@ class FakeExchange:
             raise httpx.RemoteProtocolError("server disconnected", request=request)
         if fault == "garbage_after":  # processed, then a success status with an unreadable body
             return httpx.Response(response.status_code, content=b"<html>gateway</html>")
+        if fault == "undecodable_after":  # processed, then a body that fails to decompress
+            return httpx.Response(
+                response.status_code, content=b"not gzip", headers={"Content-Encoding": "gzip"}
+            )
         return response
 
     def place(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:

@@ -224,3 +224,116 @@ def test_a_retried_delete_that_ends_404_says_an_earlier_attempt_may_have_acted()
     with ex.client() as client, pytest.raises(KalshiError) as caught:
         client.cancel_order(order_id="o1")
     assert any("earlier attempt" in note for note in caught.value.__notes__)
+
+
+def test_a_reply_that_cannot_be_decoded_is_looked_up() -> None:
+    ex = exchange()
+    ex.faults = ["undecodable_after"]
+    with ex.client() as client:
+        detailed = client.create_order.detailed(**ORDER)
+    assert detailed.recovered and len(ex.orders) == 1
+
+
+def test_batch_undecodable_reply_is_looked_up_not_resent() -> None:
+    ex = exchange()
+    ex.faults = ["undecodable_after"]
+    with ex.client() as client:
+        reply = client.batch_create_orders(orders=TWO)
+    assert all(item.order_id for item in reply.orders) and len(ex.orders) == 2
+    assert len([r for r in ex.requests if r.url.path.endswith("/batched")]) == 1
+
+
+def test_batch_does_not_take_someone_elses_order_for_its_own() -> None:
+    ex = exchange()
+    with ex.client() as client:
+        client.create_order(ticker="T", side="bid", count=7, price="0.90", client_order_id="A")
+        ex.faults = ["drop_after"]
+        batch = [{**TWO[0], "client_order_id": "A"}, {**TWO[1], "client_order_id": "B"}]
+        reply = client.batch_create_orders(orders=batch)
+    items = {item.client_order_id: item for item in reply.orders}
+    assert items["A"].error, "the older order holding id A is not this batch's order"
+    assert items["B"].order_id == ex.orders["B"]["order_id"]
+
+
+def test_batch_incomplete_lists_refused_orders_as_not_placed() -> None:
+    ex = exchange()
+    three = [*TWO, {"ticker": "T", "side": "bid", "count": 1, "price": "0.32"}]
+
+    def rewrite(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        refused = {
+            "client_order_id": items[1]["client_order_id"],
+            "error": {"code": "insufficient_balance", "message": "no"},
+        }
+        return [items[0], refused]  # the third is left out of the reply
+
+    replying(ex, rewrite)
+    original = ex.process
+
+    def process(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/portfolio/orders"):  # every lookup fails
+            return httpx.Response(503, json={"code": "busy", "message": "later"})
+        return original(request)
+
+    ex.process = process  # type: ignore[method-assign]
+    with ex.client(max_retries=0) as client, pytest.raises(BatchIncompleteError) as caught:
+        client.batch_create_orders(orders=three)
+    error = caught.value
+    ids = list(ex.orders)
+    assert [item["client_order_id"] for item in error.placed] == [ids[0]]
+    assert error.not_placed == [ids[1]] and error.unknown == [ids[2]]
+
+
+def test_batch_final_lookup_failure_is_reported_unknown() -> None:
+    ex = exchange()
+    # round 1: processed but the answer is lost; the lookup misses it (not listed yet);
+    # round 2: the exchange answers each order with an error; the last lookup fails
+    original = ex.process
+    listings = {"n": 0}
+
+    def process(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/portfolio/orders"):
+            listings["n"] += 1
+            if listings["n"] == 1:
+                return httpx.Response(200, json={"orders": [], "cursor": ""})
+            return httpx.Response(503, json={"code": "busy", "message": "later"})
+        return original(request)
+
+    ex.process = process  # type: ignore[method-assign]
+    ex.faults = ["drop_after"]
+    with (
+        ex.client(max_retries=1, retry_base_delay=0.0) as client,
+        pytest.raises(BatchIncompleteError) as caught,
+    ):
+        client.batch_create_orders(orders=TWO)
+    assert sorted(caught.value.unknown) == sorted(ex.orders)
+
+
+def test_no_earlier_attempt_note_for_a_single_failed_attempt() -> None:
+    ex = exchange()
+    ex.faults = [500]
+    with ex.client(max_retries=0) as client, pytest.raises(KalshiError) as caught:
+        client.cancel_order(order_id="o1")
+    assert not getattr(caught.value, "__notes__", [])
+
+
+def test_calls_after_close_raise_client_closed() -> None:
+    from kalshi_ext import ClientClosedError
+
+    client = exchange().client()
+    client.close()
+    with pytest.raises(ClientClosedError):
+        client.get_balance()
+
+
+async def test_async_calls_after_close_raise_client_closed() -> None:
+    from kalshi_ext import AsyncClient, ClientClosedError, KalshiConfig
+    from tests.fakes import PRIVATE_PEM
+
+    client = AsyncClient(
+        key_id="k",
+        private_key=PRIVATE_PEM,
+        config=KalshiConfig(base_url="http://127.0.0.1:9/trade-api/v2"),
+    )
+    await client.close()
+    with pytest.raises(ClientClosedError):
+        await client.get_balance()
