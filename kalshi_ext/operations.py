@@ -19,6 +19,7 @@ from typing import Any, Generic, TypeVar
 import attrs
 import httpx
 
+from kalshi_ext.decoding import decoder_for
 from kalshi_ext.errors import (
     KalshiError,
     ResponseValidationError,
@@ -193,6 +194,11 @@ def parse_response(op: OperationInfo, response: httpx.Response, json_loads: Json
         return None
     if not response.content.strip() and op.model is EmptyResponse:
         return EmptyResponse()  # an empty answer (204, or 200 with no body) to an empty model
+    return decode_model(op.model, response_object(op.model, response, json_loads), response)
+
+
+def response_object(model: type[Any], response: httpx.Response, json_loads: JsonLoads) -> Any:
+    """A 2xx response's JSON object, checked to be one and not an error envelope."""
     try:
         data = json_loads(response.content)
     except Exception:
@@ -201,13 +207,19 @@ def parse_response(op: OperationInfo, response: httpx.Response, json_loads: Json
         raise ResponseValidationError.from_response(response, "a success status with an error body")
     if not isinstance(data, dict):
         raise ResponseValidationError.from_response(
-            response, f"expected a JSON object for {op.model.__name__}"
+            response, f"expected a JSON object for {model.__name__}"
         )
+    return data
+
+
+def decode_model(model: type[T], data: Any, response: httpx.Response) -> T:
+    """`model` from parsed JSON; a mismatch is a ResponseValidationError naming the response."""
     try:
-        return op.model.from_dict(data)
+        decoded: T = decoder_for(model)(data)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        reason = f"does not match {op.model.__name__}: {type(exc).__name__} {exc}"[:300]
+        reason = f"does not match {model.__name__}: {type(exc).__name__} {exc}"[:300]
         raise ResponseValidationError.from_response(response, reason) from None
+    return decoded
 
 
 def operation_flow(
@@ -216,8 +228,10 @@ def operation_flow(
     arguments: Mapping[str, Any],
     *,
     idempotent_post: bool = False,
+    parse: Callable[[httpx.Response], Any] | None = None,
 ) -> Flow[Detailed[Any]]:
-    """Send op's request through the retry loop and parse the reply."""
+    """Send op's request through the retry loop and parse the reply (with `parse`, if given,
+    for a 2xx reply; parse_response otherwise)."""
     request = build_request(op, arguments)
     log = AttemptLog()
     sent = yield from send_with_retries(
@@ -229,7 +243,10 @@ def operation_flow(
         log=log,
     )
     try:
-        parsed = parse_response(op, sent.response, ctx.json_loads)
+        if parse is not None and 200 <= sent.response.status_code < 300:
+            parsed = parse(sent.response)
+        else:
+            parsed = parse_response(op, sent.response, ctx.json_loads)
     except KalshiError as exc:
         if log.earlier_may_have_landed and request.method != "GET":
             # e.g. a cancel whose first reply was lost, retried, then answered 404
