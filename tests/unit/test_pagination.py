@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 from typing import Any
 
@@ -12,8 +13,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kalshi_ext import AsyncClient, Client, KalshiConfig, PaginationError
-from kalshi_ext.pagination import PAGED
+from kalshi_ext import AsyncClient, Client, KalshiConfig, PaginationError, ResponseValidationError
+from kalshi_ext.pagination import PAGED, _ReplyShape
+from kalshi_generated.models import GetOrderGroupsResponse, OrderGroup
 from tests.fakes import BASE_URL, PRIVATE_PEM, FakeTime
 from tests.spec_payloads import SPEC_PATH, example_payload, spec
 
@@ -210,3 +212,72 @@ def test_page_limits_match_the_spec() -> None:
                 if paged.operation == name:
                     assert paged.max_page_size == limit["schema"]["maximum"], name
     assert paged_in_spec == {p.operation for p in PAGED.values()}
+
+
+def one_reply(reply: Any) -> Any:
+    def server(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=reply)
+
+    return server
+
+
+def test_a_malformed_item_raises_when_reached_naming_it() -> None:
+    broken = {k: v for k, v in fill(2).items() if k != "fill_id"}  # fill_id is required
+    server = one_reply({"fills": [fill(0), fill(1), broken, fill(3)], "cursor": ""})
+    seen: list[str] = []
+    with sync_client(server, FakeTime()) as client:
+        with pytest.raises(ResponseValidationError, match=r"fills\[2\] does not match Fill"):
+            seen.extend(f.fill_id for f in client.iter_fills())
+        # A whole page's items are all built, or none: .items raises before returning any.
+        page = next(iter(client.iter_fills().pages()))
+        with pytest.raises(ResponseValidationError, match=r"fills\[2\]"):
+            page.items  # noqa: B018 - the property decodes
+    assert seen == ["f0", "f1"]
+
+
+def test_a_malformed_reply_around_the_items_raises_before_any_item() -> None:
+    for reply in (
+        {"cursor": ""},  # fills is required
+        {"fills": {"not": "a list"}, "cursor": ""},
+        {"fills": None, "cursor": ""},
+        [fill(0)],
+    ):
+        with sync_client(one_reply(reply), FakeTime()) as client:
+            iterator = iter(client.iter_fills())
+            with pytest.raises(ResponseValidationError):
+                next(iterator)
+
+
+def test_an_absent_optional_item_list_is_an_empty_page() -> None:
+    # No paged reply has an optional item list today; GetOrderGroupsResponse's is one.
+    shape = _ReplyShape(GetOrderGroupsResponse, "order_groups", OrderGroup)
+    response = httpx.Response(200, json={"other": 1})
+    assert shape.check(response, json.loads) == ({"other": 1}, [])
+
+
+def test_a_page_decodes_its_items_once_and_keeps_the_whole_reply() -> None:
+    server = one_reply({"fills": [fill(0), fill(1)], "cursor": "next", "extra": 1})
+    with sync_client(server, FakeTime()) as client:
+        page = next(iter(client.iter_fills().pages()))
+    assert len(page) == 2 and page.next_cursor == "next" and page.cursor is None
+    assert page.items is page.items and [f.fill_id for f in page] == ["f0", "f1"]
+    assert list(page) == page.items
+    assert page.detailed.parsed.fills == page.items
+    assert page.detailed.parsed.additional_properties == {"extra": 1}
+    assert page.response.status_code == 200 and page.retries_taken == 0
+    assert repr(page) == "Page(2 Fill items, cursor=None, next_cursor='next')"
+
+
+def test_async_items_decode_lazily_too() -> None:
+    broken = {k: v for k, v in fill(1).items() if k != "fill_id"}
+    server = one_reply({"fills": [fill(0), broken], "cursor": ""})
+    seen: list[str] = []
+
+    async def collect() -> None:
+        async with async_client(server, FakeTime()) as client:
+            async for item in client.iter_fills():
+                seen.append(item.fill_id)
+
+    with pytest.raises(ResponseValidationError, match=r"fills\[1\]"):
+        asyncio.run(collect())
+    assert seen == ["f0"]
