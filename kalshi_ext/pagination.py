@@ -56,6 +56,10 @@ PAGED: dict[str, PagedOperation] = {
 }
 
 
+# What the generated from_dict raises for JSON that does not match its model.
+ITEM_ERRORS = (KeyError, TypeError, ValueError, AttributeError)
+
+
 class Page(Generic[T]):
     """One page: its items, the cursor that fetched it and the one that fetches the next.
 
@@ -119,11 +123,17 @@ class Page(Generic[T]):
         return Detailed(parsed, self.response, self.retries_taken)
 
     def _decode_each(self) -> Iterator[T]:
-        decode = decoder_for(self._shape.item_model)
         try:
-            yield from map(decode, self._raw_items)
-        except (KeyError, TypeError, ValueError, AttributeError):
+            yield from self._decoding()
+        except ITEM_ERRORS:
             raise self._item_error() from None
+
+    def _decoding(self) -> Iterator[T]:
+        """The items, decoded by a C-level map as they are read. A bad item raises what
+        from_dict raises; callers turn that into _item_error()."""
+        if self._items is not None:
+            return iter(self._items)
+        return map(decoder_for(self._shape.item_model), self._raw_items)
 
     def _item_error(self) -> ResponseValidationError:
         """The error for the first item that does not decode (found again: decoding is
@@ -132,7 +142,7 @@ class Page(Generic[T]):
         for index, raw in enumerate(self._raw_items):
             try:
                 model.from_dict(raw)
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            except ITEM_ERRORS as exc:
                 reason = f"{self._shape.items_field}[{index}] does not match {model.__name__}"
                 return ResponseValidationError.from_response(
                     self.response, f"{reason}: {type(exc).__name__} {exc}"[:300]
@@ -283,10 +293,10 @@ class _ItemBudget:
     def take(self, page: Page[T]) -> tuple[Iterator[T], bool]:
         """The page's items still wanted (decoded as they are read), and whether to stop after."""
         if self.left is None:
-            return iter(page), False
+            return page._decoding(), False
         taken = min(self.left, len(page))
         self.left -= taken
-        return itertools.islice(page, taken), self.left == 0
+        return itertools.islice(page._decoding(), taken), self.left == 0
 
 
 # _release_before_next_fetch: the pagers drop their references to a page (its items, parsed
@@ -317,9 +327,11 @@ class SyncPager(Generic[T]):
             return
         for page in self.pages():
             items, done = budget.take(page)
-            del page
-            yield from items
-            del items
+            try:
+                yield from items  # one generator between the caller and the decoding map
+            except ITEM_ERRORS:
+                raise page._item_error() from None
+            del page, items  # see _release_before_next_fetch
             if done:
                 return
 
@@ -349,10 +361,12 @@ class AsyncPager(Generic[T]):
             return
         async for page in self.pages():
             items, done = budget.take(page)
-            del page
-            for item in items:
-                yield item
-            del items
+            try:
+                for item in items:
+                    yield item
+            except ITEM_ERRORS:
+                raise page._item_error() from None
+            del page, items  # see _release_before_next_fetch
             if done:
                 return
 
