@@ -58,6 +58,9 @@ def median(values: Sequence[float]) -> float:
 
 
 def paired_ratios(ours: Sequence[float], floor: Sequence[float]) -> list[float]:
+    """Each round's ours/floor. Their median is what the verdicts judge: the two sides of a
+    round ran back to back, so a change in the machine's speed between rounds (this VM's CPU
+    speed moves by tens of percent) cancels out, which a ratio of the two medians does not do."""
     return [a / b for a, b in zip(ours, floor, strict=True)]
 
 

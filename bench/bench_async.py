@@ -116,10 +116,15 @@ def main(argv: list[str] | None = None) -> int:
         ],
     )
     print(f"  server: {server_description()}")
-    print(f"  ratio ours/floor (of medians): {speedup:.2f}x   per-round median: {paired:.2f}x")
+    print(f"  ratio ours/floor: per-round median {paired:.2f}x   of medians {speedup:.2f}x")
     return verdict(
         "bench_async",
-        [(f"ours/floor {speedup:.2f}x >= {TARGET_SPEEDUP:g}x", speedup >= TARGET_SPEEDUP)],
+        [
+            (
+                f"ours/floor {paired:.2f}x >= {TARGET_SPEEDUP:g}x (per-round median)",
+                paired >= TARGET_SPEEDUP,
+            )
+        ],
     )
 
 
