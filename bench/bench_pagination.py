@@ -68,12 +68,15 @@ def loads_named(name: str) -> JsonLoads:
 class Walk:
     """Full iterations over the fills, one method per side; each checks what it saw."""
 
-    def __init__(self, base_url: str, pem: bytes, ours_loads: JsonLoads) -> None:
+    def __init__(
+        self, base_url: str, pem: bytes, ours_loads: JsonLoads, total: int = TOTAL_FILLS
+    ) -> None:
         config = KalshiConfig(base_url=base_url, rest_json_loads=ours_loads)
         self.client = Client(key_id=KEY_ID, private_key=pem, config=config)
         self.http = httpx.Client(base_url=base_url)
         self.auth = floor_auth(pem)
-        self.last_fill_id = make_fill(fill_template(), TOTAL_FILLS - 1)["fill_id"]
+        self.total = total
+        self.last_fill_id = make_fill(fill_template(), total - 1)["fill_id"]
 
     def ours(self) -> None:
         count, last = 0, None
@@ -118,7 +121,7 @@ class Walk:
         return response.content
 
     def _check(self, side: str, count: int, last_fill_id: str | None) -> None:
-        if count != TOTAL_FILLS or last_fill_id != self.last_fill_id:
+        if count != self.total or last_fill_id != self.last_fill_id:
             raise RuntimeError(f"{side} saw {count} fills ending at {last_fill_id!r}")
 
     def close(self) -> None:

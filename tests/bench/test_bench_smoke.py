@@ -1,0 +1,25 @@
+"""The benchmarks still run: every side of bench_pagination walks a small dataset and checks it.
+
+Timings are never asserted here (they belong to `make bench`); this only keeps bench/ from
+rotting, e.g. a side that silently stops seeing every fill.
+"""
+
+from __future__ import annotations
+
+import json
+
+from bench._common import rsa_pem
+from bench._server import running_server
+from bench.bench_pagination import PAGE_SIZE, Walk
+
+
+def test_every_pagination_side_sees_every_fill() -> None:
+    total = 2 * PAGE_SIZE + 7
+    with running_server(total_fills=total, page_size=PAGE_SIZE) as base_url:
+        walk = Walk(base_url, rsa_pem(), json.loads, total=total)
+        try:
+            walk.ours()  # each side raises if it saw a fill too few or too many
+            walk.floor(json.loads)
+            walk.floor_with_models(json.loads)
+        finally:
+            walk.close()
