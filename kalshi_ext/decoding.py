@@ -156,14 +156,15 @@ def _conversion(kind: Any) -> tuple[Callable[[Any], Any] | None, Any]:
             raise _Unsupported(kind)
         return nested.strict, nested.probe
     origin, args = typing.get_origin(kind), typing.get_args(kind)
-    if origin is dict and args == (str, Any):
-        return None, {"key": "value"}
     if origin is list and len(args) == 1:
+        if args[0] in _PLAIN or args[0] is Any:
+            # from_dict passes a list of scalars through as it is (`cast(list[str], ...)`).
+            return None, [_conversion(args[0])[1]]
         item, item_probe = _conversion(args[0])
-        if item is None:
-            return None, [item_probe]
+        if item is None:  # a list of containers: from_dict copies, in ways not mirrored here
+            raise _Unsupported(kind)
         return functools.partial(_each, item), [item_probe]
-    raise _Unsupported(kind)
+    raise _Unsupported(kind)  # dict fields among them: left to from_dict
 
 
 def _each(convert: Callable[[Any], Any], values: Any) -> list[Any]:
@@ -237,8 +238,10 @@ def _compile(model: type[Any], fields: list[_Field]) -> tuple[Decoder, Decoder]:
     guarded_body = "".join(f"        {line}\n" for line in lines)
     source = (
         f"def strict(d):\n{strict_body}\n"
+        # from_dict is called outside the except block, so that its exception (if any) is
+        # raised as its own, without the compiled path's as its __context__.
         f"def guarded(d):\n    try:\n{guarded_body}"
-        f"    except Exception:\n        return _cls.from_dict(d)\n"
+        f"    except Exception:\n        pass\n    return _cls.from_dict(d)\n"
     )
     code = compile(source, f"<kalshi_ext decoder for {model.__qualname__}>", "exec")
     exec(code, namespace)  # the source is built above from attrs field names only

@@ -240,6 +240,7 @@ def test_a_malformed_reply_around_the_items_raises_before_any_item() -> None:
         {"cursor": ""},  # fills is required
         {"fills": {"not": "a list"}, "cursor": ""},
         {"fills": None, "cursor": ""},
+        {"fills": "", "cursor": ""},  # from_dict would read no items: a page must not vanish
         [fill(0)],
     ):
         with sync_client(one_reply(reply), FakeTime()) as client:
