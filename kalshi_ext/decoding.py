@@ -97,7 +97,7 @@ def _build(model: type[Any]) -> _Decoders:
 def _plan(model: type[Any], strip_underscore: bool) -> list[_Field]:
     if not attrs.has(model) or not hasattr(model, "from_dict"):
         raise _Unsupported(model)
-    hints = typing.get_type_hints(model, localns=_models_namespace(model))
+    hints = model_hints(model)
     fields = []
     for attribute in attrs.fields(model):
         if attribute.name == "additional_properties":
@@ -270,10 +270,12 @@ def _settable_directly(model: type[Any]) -> bool:
     return True
 
 
-def _models_namespace(model: type[Any]) -> Mapping[str, Any]:
-    """Where the model's forward references live: its package (kalshi_generated.models)."""
+def model_hints(model: type[Any]) -> dict[str, Any]:
+    """A generated model's field annotations, resolved. Its forward references (nested models
+    imported only for type checking) live in its package, kalshi_generated.models."""
     package = model.__module__.rpartition(".")[0]
     try:
-        return vars(sys.modules.get(package) or importlib.import_module(package))
+        namespace = vars(sys.modules.get(package) or importlib.import_module(package))
     except ImportError:
-        return {}
+        namespace = {}
+    return typing.get_type_hints(model, localns=namespace)

@@ -212,14 +212,25 @@ def response_object(model: type[Any], response: httpx.Response, json_loads: Json
     return data
 
 
+# What the generated from_dict raises for JSON that does not match its model.
+MODEL_ERRORS = (KeyError, TypeError, ValueError, AttributeError)
+
+
 def decode_model(model: type[T], data: Any, response: httpx.Response) -> T:
     """`model` from parsed JSON; a mismatch is a ResponseValidationError naming the response."""
     try:
         decoded: T = decoder_for(model)(data)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        reason = f"does not match {model.__name__}: {type(exc).__name__} {exc}"[:300]
-        raise ResponseValidationError.from_response(response, reason) from None
+    except MODEL_ERRORS as exc:
+        raise model_mismatch(model, exc, response) from None
     return decoded
+
+
+def model_mismatch(
+    model: type[Any], exc: Exception, response: httpx.Response, where: str = ""
+) -> ResponseValidationError:
+    """The error for JSON in `response` (at `where`, e.g. "fills[2] ") that is not `model`."""
+    reason = f"{where}does not match {model.__name__}: {type(exc).__name__} {exc}"
+    return ResponseValidationError.from_response(response, reason[:300])
 
 
 def operation_flow(

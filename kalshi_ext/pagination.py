@@ -15,16 +15,17 @@ from typing import Any, Generic, TypeVar
 import attrs
 import httpx
 
-import kalshi_generated.models
-from kalshi_ext.decoding import decoder_for, union_members
+from kalshi_ext.decoding import decoder_for, model_hints, union_members
 from kalshi_ext.errors import PaginationError, ResponseValidationError
 from kalshi_ext.flow import Flow
 from kalshi_ext.operations import (
+    MODEL_ERRORS,
     CallContext,
     Detailed,
     JsonLoads,
     OperationInfo,
     decode_model,
+    model_mismatch,
     operation_flow,
     response_object,
 )
@@ -54,10 +55,6 @@ PAGED: dict[str, PagedOperation] = {
         "get_intra_exchange_instance_transfers", "transfers", 500
     ),
 }
-
-
-# What the generated from_dict raises for JSON that does not match its model.
-ITEM_ERRORS = (KeyError, TypeError, ValueError, AttributeError)
 
 
 class Page(Generic[T]):
@@ -125,7 +122,7 @@ class Page(Generic[T]):
     def _decode_each(self) -> Iterator[T]:
         try:
             yield from self._decoding()
-        except ITEM_ERRORS:
+        except MODEL_ERRORS:
             raise self._item_error() from None
 
     def _decoding(self) -> Iterator[T]:
@@ -142,11 +139,9 @@ class Page(Generic[T]):
         for index, raw in enumerate(self._raw_items):
             try:
                 model.from_dict(raw)
-            except ITEM_ERRORS as exc:
-                reason = f"{self._shape.items_field}[{index}] does not match {model.__name__}"
-                return ResponseValidationError.from_response(
-                    self.response, f"{reason}: {type(exc).__name__} {exc}"[:300]
-                )
+            except MODEL_ERRORS as exc:
+                where = f"{self._shape.items_field}[{index}] "
+                return model_mismatch(model, exc, self.response, where)
         return ResponseValidationError.from_response(
             self.response, f"an item of {self._shape.items_field} does not match {model.__name__}"
         )
@@ -172,7 +167,7 @@ class _ReplyShape:
         model = OperationInfo.load(paged.operation).model
         if model is None:
             raise TypeError(f"{paged.operation} declares no reply model")
-        hints = typing.get_type_hints(model, localns=vars(kalshi_generated.models))
+        hints = model_hints(model)
         lists = [m for m in union_members(hints[paged.items_field]) if typing.get_origin(m) is list]
         (item_model,) = typing.get_args(lists[0])
         return cls(model, paged.items_field, item_model)
@@ -183,10 +178,10 @@ class _ReplyShape:
         """The reply's JSON object and its raw items; everything but the items is decoded now,
         so that a page whose envelope is wrong fails before any of its items is yielded."""
         data = response_object(self.model, response, json_loads)
-        raw_items = data.get(self.items_field)
-        if raw_items is None and self.items_field not in data:
+        if self.items_field not in data:
             decode_model(self.model, data, response)  # raises if the field is required
             return data, []
+        raw_items = data[self.items_field]
         if type(raw_items) is not list:
             raise ResponseValidationError.from_response(
                 response, f"{self.items_field} is not a list in {self.model.__name__}"
@@ -329,7 +324,7 @@ class SyncPager(Generic[T]):
             items, done = budget.take(page)
             try:
                 yield from items  # one generator between the caller and the decoding map
-            except ITEM_ERRORS:
+            except MODEL_ERRORS:
                 raise page._item_error() from None
             del page, items  # see _release_before_next_fetch
             if done:
@@ -364,7 +359,7 @@ class AsyncPager(Generic[T]):
             try:
                 for item in items:
                     yield item
-            except ITEM_ERRORS:
+            except MODEL_ERRORS:
                 raise page._item_error() from None
             del page, items  # see _release_before_next_fetch
             if done:
