@@ -1,0 +1,513 @@
+"""watch_fills' decisions: merge the fill stream with REST backfills, every fill exactly once.
+
+Kalshi's ``fill`` channel carries no sequence number, so a frame lost in a disconnect, a
+resubscribe, a channel error or a slow consumer cannot be seen on the stream. The feed
+therefore never trusts the stream alone:
+
+- It subscribes first, then reads ``GET /portfolio/fills`` from ``min_ts`` (a *backfill*), then
+  reads the stream. Every fill made before the backfill's read is in REST; every fill made after
+  the subscription is on the stream; the two overlap, and the overlap is removed by fill id
+  (the WebSocket ``trade_id`` is the REST ``fill_id``), never by amounts or list position.
+- After every reconnect, terminal channel error or reported loss it backfills again from the
+  last point known complete, less an overlap; periodically too (``reconcile_every_s``), because
+  a frame the server never sent is reported by nobody.
+- REST may show a fill a little after the stream does (``rest_lag_s``): a backfill started at
+  ``t`` vouches only for fills before ``t - rest_lag_s``, so a fill REST does not show yet is not
+  taken as absent: the next backfill (scheduled for when the lag has passed) covers it again.
+
+The *complete-before* time is the invariant everything rests on: every wanted fill made before
+it has been delivered. It moves forward only when a backfill's fills have all been handed to the
+consumer. The de-duplication window keeps the ids of delivered fills made at or after
+``complete_before - overlap_s`` (the lowest ``min_ts`` any later backfill reads from); an older
+fill is dropped without looking it up, because the invariant says it was delivered already. So
+memory holds the fills of about ``reconcile_every_s + rest_lag_s + overlap_s`` seconds, however
+long the feed runs.
+
+Nothing here does I/O: :func:`feed_flow` yields what to do next and the sync and async drivers
+in ``kalshi_ext.feed_io`` do it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from collections.abc import Callable, Generator, Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from types import SimpleNamespace
+from typing import Any
+
+import attrs
+
+from kalshi_ext.errors import KalshiError
+from kalshi_generated.models import Fill
+from kalshi_generated.types import UNSET, Unset
+
+DEFAULT_OVERLAP_S = 5.0
+DEFAULT_REST_LAG_S = 1.0
+DEFAULT_RECONCILE_EVERY_S = 60.0
+DEFAULT_MAX_BACKFILL_FAILURES = 8
+_BACKFILL_RETRY_CAP_S = 30.0
+
+
+class FillNotFoundError(KalshiError, LookupError):
+    """``since=`` named a fill id that /portfolio/fills does not list."""
+
+
+# ---- fills from either source ---------------------------------------------------------------
+
+
+def fill_time_ms(fill: Fill) -> int:
+    """When a fill was made, in Unix milliseconds (created_time, else the legacy ts seconds)."""
+    created = fill.created_time
+    if not isinstance(created, Unset):
+        return _datetime_ms(created)
+    if not isinstance(fill.ts, Unset):
+        return fill.ts * 1000
+    raise ValueError(f"fill {fill.fill_id!r} carries neither created_time nor ts")
+
+
+def _datetime_ms(moment: datetime) -> int:
+    if moment.tzinfo is None:
+        raise ValueError(f"a naive datetime has no time zone: {moment!r}; pass an aware one")
+    delta = moment - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _ms_datetime(ts_ms: int) -> datetime:
+    return _EPOCH + timedelta(milliseconds=ts_ms)
+
+
+def normalize_rest_fill(fill: Fill) -> Fill:
+    """A REST fill with created_time at millisecond precision, as the stream's ts_ms gives it,
+    so a fill reads the same whichever source delivered it."""
+    created = fill.created_time
+    if isinstance(created, Unset) or created.microsecond % 1000 == 0:
+        return fill
+    return attrs.evolve(
+        fill, created_time=created.replace(microsecond=created.microsecond // 1000 * 1000)
+    )
+
+
+def fill_from_stream(msg: Any) -> Fill:
+    """The REST ``Fill`` for a WebSocket ``fill`` message (its generated model, or its JSON).
+
+    ``trade_id`` becomes ``fill_id`` (and the legacy ``trade_id``), ``market_ticker`` also
+    ``ticker``, ``ts_ms`` ``created_time``, ``subaccount`` ``subaccount_number``;
+    ``no_price_dollars`` is ``1 - yes_price_dollars`` at the same precision.
+    Stream-only fields (``post_position_fp``, ``client_order_id``, ``purchased_side``) have no
+    place in the REST model and are left out.
+    """
+    source = SimpleNamespace(**msg) if isinstance(msg, Mapping) else msg
+    try:
+        trade_id = source.trade_id
+        ts_ms = getattr(source, "ts_ms", None)
+        ts_ms = int(source.ts) * 1000 if ts_ms is None or isinstance(ts_ms, Unset) else int(ts_ms)
+        yes_price = source.yes_price_dollars
+        ticker = source.market_ticker
+        subaccount = getattr(source, "subaccount", UNSET)
+        return Fill(
+            fill_id=trade_id,
+            exchange_index=source.exchange_index,
+            trade_id=trade_id,
+            order_id=source.order_id,
+            ticker=ticker,
+            market_ticker=ticker,
+            outcome_side=source.outcome_side,
+            book_side=source.book_side,
+            count_fp=source.count_fp,
+            yes_price_dollars=yes_price,
+            no_price_dollars=_complement(yes_price),
+            is_taker=source.is_taker,
+            fee_cost=source.fee_cost,
+            side=getattr(source, "side", UNSET),
+            action=getattr(source, "action", UNSET),
+            created_time=_ms_datetime(ts_ms),
+            subaccount_number=subaccount,
+            ts=ts_ms // 1000,
+        )
+    except (AttributeError, TypeError, ValueError, ArithmeticError) as exc:
+        raise ValueError(f"not a fill message: {type(exc).__name__}: {exc}") from None
+
+
+def _complement(yes_price_dollars: str) -> str:
+    """1 - price at the price's own precision: "0.7500" -> "0.2500"."""
+    price = Decimal(yes_price_dollars)
+    exponent = price.as_tuple().exponent
+    if not isinstance(exponent, int):  # NaN or infinity
+        raise ValueError(f"yes_price_dollars is not a price: {yes_price_dollars!r}")
+    return str((Decimal(1) - price).quantize(Decimal(1).scaleb(exponent)))
+
+
+# ---- the resume point -------------------------------------------------------------------------
+
+
+@attrs.frozen
+class ResumePoint:
+    """Where a later ``watch_fills(since=...)`` continues, so a restart delivers only newer fills.
+
+    ``complete_before_ms``: every fill made before this time has been delivered.
+    ``delivered``: (fill id, time in ms) of the fills delivered at or after
+    ``complete_before_ms - overlap`` (a restart backfills from there and skips these).
+    ``last_fill_id`` / ``last_fill_ts_ms``: the last fill delivered, for display and logs.
+    Save it (``to_dict()`` is JSON-ready) after handling each fill; ``from_dict`` reads it back.
+    """
+
+    complete_before_ms: int
+    delivered: tuple[tuple[str, int], ...] = ()
+    last_fill_id: str | None = None
+    last_fill_ts_ms: int | None = None
+
+    @property
+    def last_fill_time(self) -> datetime | None:
+        return None if self.last_fill_ts_ms is None else _ms_datetime(self.last_fill_ts_ms)
+
+    @property
+    def complete_before(self) -> datetime:
+        return _ms_datetime(self.complete_before_ms)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "complete_before_ms": self.complete_before_ms,
+            "delivered": [[fill_id, ts_ms] for fill_id, ts_ms in self.delivered],
+            "last_fill_id": self.last_fill_id,
+            "last_fill_ts_ms": self.last_fill_ts_ms,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ResumePoint:
+        try:
+            delivered = tuple((str(i), int(t)) for i, t in data.get("delivered", ()))
+            last_ts = data.get("last_fill_ts_ms")
+            return cls(
+                complete_before_ms=int(data["complete_before_ms"]),
+                delivered=delivered,
+                last_fill_id=data.get("last_fill_id"),
+                last_fill_ts_ms=None if last_ts is None else int(last_ts),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(
+                f"not a ResumePoint.to_dict() value ({type(exc).__name__}: {exc})"
+            ) from None
+
+
+Since = ResumePoint | datetime | str | None
+
+
+# ---- the policy -------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Backfill:
+    """One REST walk over /portfolio/fills that the driver runs, newest first."""
+
+    reason: str
+    started_at: float  # the client's wall clock when the walk began
+    min_ts: int | None  # seconds, inclusive; None: walk until `until_fill_id`
+    until_fill_id: str | None = None
+    market_tickers: frozenset[str] | None = None
+
+    @property
+    def filters(self) -> dict[str, Any]:
+        """Arguments for client.iter_fills()."""
+        filters: dict[str, Any] = {}
+        if self.min_ts is not None:
+            filters["min_ts"] = self.min_ts
+        if self.market_tickers is not None and len(self.market_tickers) == 1:
+            (filters["ticker"],) = self.market_tickers
+        return filters
+
+    def wants(self, fill: Fill) -> bool:
+        return self.market_tickers is None or fill.market_ticker in self.market_tickers
+
+    def is_last(self, fill: Fill) -> bool:
+        """True for the fill that ends a walk looking for `until_fill_id` (excluded itself)."""
+        return self.until_fill_id is not None and fill.fill_id == self.until_fill_id
+
+
+class BackfillResult:
+    """The fills a backfill read (newest first, as REST lists them) and whether it found its
+    `until_fill_id`."""
+
+    def __init__(self) -> None:
+        self.fills: list[Fill] = []
+        self.found: Fill | None = None
+
+    def add(self, backfill: Backfill, fill: Fill) -> bool:
+        """Take one fill of the walk; False when the walk should stop."""
+        if backfill.is_last(fill):
+            self.found = fill
+            return False
+        if backfill.wants(fill):
+            self.fills.append(fill)
+        return True
+
+
+class FillFeedPolicy:
+    """The state and decisions of one watch_fills: what to deliver, when and what to backfill."""
+
+    def __init__(
+        self,
+        since: Since = None,
+        *,
+        market_tickers: Iterable[str] | None = None,
+        overlap_s: float = DEFAULT_OVERLAP_S,
+        rest_lag_s: float = DEFAULT_REST_LAG_S,
+        reconcile_every_s: float | None = DEFAULT_RECONCILE_EVERY_S,
+        max_backfill_failures: int = DEFAULT_MAX_BACKFILL_FAILURES,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        for name, value in (("overlap_s", overlap_s), ("rest_lag_s", rest_lag_s)):
+            if not (isinstance(value, int | float) and value >= 0 and math.isfinite(value)):
+                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+        if reconcile_every_s is not None and not (
+            isinstance(reconcile_every_s, int | float) and reconcile_every_s > 0
+        ):
+            raise ValueError(f"reconcile_every_s must be > 0 or None, got {reconcile_every_s!r}")
+        if isinstance(market_tickers, str):
+            raise TypeError("market_tickers must be a list of tickers, not one str")
+        self._wall = wall
+        self._overlap_ms = int(overlap_s * 1000)
+        self._rest_lag_s = float(rest_lag_s)
+        self._reconcile_every_s = reconcile_every_s
+        self._max_failures = max_backfill_failures
+        self.market_tickers = frozenset(market_tickers) if market_tickers is not None else None
+        self._seen: dict[str, int] = {}  # delivered fill id -> its time in ms
+        self._pending: deque[Fill] = deque()  # a backfill's fills not yet handed over
+        self._confirm_on_drain: int | None = None
+        self._last: tuple[str, int] | None = None
+        self._not_before_ms: int | None = None
+        self._until_fill_id: str | None = None
+        self._failures = 0
+        now = wall()
+        self._subscribed_at = self._last_backfill_at = now
+        if isinstance(since, ResumePoint):
+            self._complete_ms = since.complete_before_ms
+            self._seen.update(since.delivered)
+            if since.last_fill_id is not None and since.last_fill_ts_ms is not None:
+                self._last = (since.last_fill_id, since.last_fill_ts_ms)
+        elif isinstance(since, datetime):
+            self._complete_ms = self._not_before_ms = _datetime_ms(since)
+        elif isinstance(since, str):
+            if not since:
+                raise ValueError("since= must be a fill id, not an empty string")
+            self._complete_ms = 0
+            self._until_fill_id = since
+        elif since is None:
+            self._complete_ms = self._not_before_ms = int(now * 1000)
+        else:
+            raise TypeError(
+                "since must be a ResumePoint, an aware datetime, a fill id (str) or None, "
+                f"not {type(since).__name__}"
+            )
+        self._due_at: float | None = now
+        self._due_reason = "start"
+
+    # -- what the consumer sees ------------------------------------------------------------
+
+    @property
+    def resume_point(self) -> ResumePoint:
+        floor = self._window_floor_ms()
+        delivered = tuple((i, t) for i, t in self._seen.items() if t >= floor)
+        last_id, last_ts = self._last if self._last is not None else (None, None)
+        return ResumePoint(self._complete_ms, delivered, last_id, last_ts)
+
+    @property
+    def window_size(self) -> int:
+        """How many fill ids the de-duplication window holds now."""
+        return len(self._seen)
+
+    # -- stream input ----------------------------------------------------------------------
+
+    def stream_fill(self, fill: Fill) -> bool:
+        """True if the consumer should get this stream fill (and it is recorded as delivered)."""
+        fill_id = fill.fill_id
+        if fill_id in self._seen:
+            return False
+        ts_ms = fill_time_ms(fill)
+        if ts_ms < self._window_floor_ms():
+            return False  # before complete_before - overlap: a backfill delivered it already
+        if self._not_before_ms is not None and ts_ms < self._not_before_ms:
+            return False
+        if self.market_tickers is not None and fill.market_ticker not in self.market_tickers:
+            return False
+        self._seen[fill_id] = ts_ms
+        self._last = (fill_id, ts_ms)
+        return True
+
+    def subscribed(self, reason: str) -> None:
+        """The stream (re)subscribed, after a loss it may not have reported: backfill now."""
+        self._subscribed_at = self._wall()
+        self.lost(reason)
+
+    def lost(self, reason: str) -> None:
+        """The stream may have lost fills (reported loss, channel error, bad frame): backfill."""
+        now = self._wall()
+        if self._due_at is None or self._due_at > now:
+            self._due_at, self._due_reason = now, reason
+
+    # -- backfills --------------------------------------------------------------------------
+
+    def seconds_until_due(self) -> float | None:
+        """How long the driver may wait on the stream before the next backfill is due."""
+        if self._pending:
+            return 0.0
+        due = self._next_due()
+        return None if due is None else max(0.0, due[0] - self._wall())
+
+    def due_backfill(self) -> Backfill | None:
+        """The backfill to run now, if one is due and the last one's fills are all handed over."""
+        if self._pending:
+            return None
+        due = self._next_due()
+        now = self._wall()
+        if due is None or due[0] > now:
+            return None
+        if self._until_fill_id is not None:
+            return Backfill(due[1], now, None, self._until_fill_id, self.market_tickers)
+        min_ts = max(0, (self._complete_ms - self._overlap_ms) // 1000)
+        return Backfill(due[1], now, min_ts, None, self.market_tickers)
+
+    def _next_due(self) -> tuple[float, str] | None:
+        if self._due_at is not None:
+            return self._due_at, self._due_reason
+        if self._reconcile_every_s is None:
+            return None
+        return self._last_backfill_at + self._reconcile_every_s, "periodic"
+
+    def backfill_read(self, backfill: Backfill, result: BackfillResult) -> None:
+        """A backfill's walk finished: queue its new fills, oldest first, for delivery."""
+        if backfill.until_fill_id is not None:
+            if result.found is None:
+                raise FillNotFoundError(
+                    f"since={backfill.until_fill_id!r}: /portfolio/fills does not list that fill; "
+                    "pass the fill id of a fill of this account, a datetime or a ResumePoint"
+                )
+            found_ms = fill_time_ms(result.found)
+            self._seen[result.found.fill_id] = found_ms
+            self._complete_ms = found_ms
+            self._until_fill_id = None
+        self._failures = 0
+        self._last_backfill_at = backfill.started_at
+        self._due_at = None
+        # REST lists newest first; reversed and stably sorted by time, ties keep REST's order.
+        fresh: dict[str, Fill] = {}
+        for fill in reversed(result.fills):
+            fill_id = fill.fill_id
+            ts_ms = fill_time_ms(fill)
+            if fill_id in self._seen:
+                self._seen[fill_id] = ts_ms  # a resumed id gets its exact time
+                continue
+            if self._not_before_ms is not None and ts_ms < self._not_before_ms:
+                continue
+            fresh[fill_id] = normalize_rest_fill(fill)
+        self._pending.extend(sorted(fresh.values(), key=fill_time_ms))
+        # Vouch only for what REST must show by now; if the stream was subscribed more recently
+        # than that, a fill in between could be in neither: look again once the lag has passed.
+        vouched_ms = int((backfill.started_at - self._rest_lag_s) * 1000)
+        self._confirm_on_drain = max(self._complete_ms, vouched_ms)
+        if vouched_ms < int(self._subscribed_at * 1000):
+            self._due_at = self._subscribed_at + self._rest_lag_s
+            self._due_reason = "rest_lag"
+        if not self._pending:
+            self._drained()
+
+    def backfill_failed(self, backfill: Backfill, error: BaseException) -> float:
+        """A backfill failed after the client's own retries: retry it later (the delay is
+        returned) or, after max_backfill_failures in a row, re-raise the error."""
+        self._failures += 1
+        if self._failures >= self._max_failures:
+            raise error
+        delay: float = min(_BACKFILL_RETRY_CAP_S, 0.5 * 2**self._failures)
+        self._due_at = self._wall() + delay
+        self._due_reason = backfill.reason
+        return delay
+
+    def next_pending(self) -> Fill | None:
+        """The next backfilled fill to hand over (recorded as delivered), or None."""
+        if not self._pending:
+            return None
+        fill = self._pending.popleft()
+        ts_ms = fill_time_ms(fill)
+        self._seen[fill.fill_id] = ts_ms
+        if self._last is None or ts_ms >= self._last[1]:
+            self._last = (fill.fill_id, ts_ms)
+        if not self._pending:
+            self._drained()
+        return fill
+
+    def _drained(self) -> None:
+        """Every fill of the last backfill is handed over: complete_before moves forward."""
+        if self._confirm_on_drain is not None:
+            self._complete_ms = max(self._complete_ms, self._confirm_on_drain)
+            self._confirm_on_drain = None
+        floor = self._window_floor_ms()
+        self._seen = {i: t for i, t in self._seen.items() if t >= floor}
+
+    def _window_floor_ms(self) -> int:
+        # The lowest time a later backfill can read from (min_ts is whole seconds).
+        return max(0, (self._complete_ms - self._overlap_ms) // 1000 * 1000)
+
+
+# ---- the flow the drivers run -----------------------------------------------------------------
+
+
+@attrs.frozen
+class Receive:
+    """Wait up to `timeout` seconds (None: forever) for the next stream event; the driver sends
+    back the event, or None when the wait timed out."""
+
+    timeout: float | None
+
+
+@attrs.frozen
+class Deliver:
+    """Hand this fill to the consumer."""
+
+    fill: Fill
+
+
+FeedAction = Backfill | Receive | Deliver
+EventKind = str  # "fill", "subscribed", "lost", "other"
+Classify = Callable[[Any], tuple[EventKind, Any]]
+
+
+def feed_flow(policy: FillFeedPolicy, classify: Classify) -> Generator[FeedAction, Any, None]:
+    """watch_fills as a generator of actions.
+
+    Backfill: the driver walks /portfolio/fills and sends back a BackfillResult (or throws the
+    error in); Receive: it sends back a stream event or None; Deliver: it yields the fill to the
+    consumer. `classify` maps a stream event to (kind, payload): ("fill", a
+    Fill), ("subscribed", reason) after a reconnect, ("lost", reason) for a reported loss or a
+    terminal channel error, ("other", None) for anything else.
+    """
+    while True:
+        fill = policy.next_pending()
+        if fill is not None:
+            yield Deliver(fill)
+            continue
+        backfill = policy.due_backfill()
+        if backfill is not None:
+            try:
+                result = yield backfill
+            except KalshiError as error:
+                # Keep reading the stream meanwhile: its fills are still delivered, once.
+                policy.backfill_failed(backfill, error)
+                continue
+            policy.backfill_read(backfill, result)
+            continue
+        event = yield Receive(policy.seconds_until_due())
+        if event is None:
+            continue
+        kind, payload = classify(event)
+        if kind == "fill":
+            if policy.stream_fill(payload):
+                yield Deliver(payload)
+        elif kind == "subscribed":
+            policy.subscribed(payload)
+        elif kind == "lost":
+            policy.lost(payload)
