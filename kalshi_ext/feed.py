@@ -458,8 +458,8 @@ class FillFeedPolicy:
 
 @attrs.frozen
 class Receive:
-    """Wait up to `timeout` seconds (None: forever) for the next stream event; the driver sends
-    back the event, or None when the wait timed out."""
+    """Wait up to `timeout` seconds (None: forever) for stream events; the driver sends back
+    the events that are there (a list, empty when the wait timed out)."""
 
     timeout: float | None
 
@@ -480,11 +480,12 @@ def feed_flow(policy: FillFeedPolicy, classify: Classify) -> Generator[FeedActio
     """watch_fills as a generator of actions.
 
     Backfill: the driver walks /portfolio/fills and sends back a BackfillResult (or throws the
-    error in); Receive: it sends back a stream event or None; Deliver: it yields the fill to the
-    consumer. `classify` maps a stream event to (kind, payload): ("fill", a
-    Fill), ("subscribed", reason) after a reconnect, ("lost", reason) for a reported loss or a
-    terminal channel error, ("other", None) for anything else.
+    KalshiError in); Receive: it sends back a list of stream events; Deliver: it hands the fill
+    to the consumer. `classify` maps a stream event to (kind, payload): ("fill", a Fill),
+    ("subscribed", reason) after a (re)subscription, ("lost", reason) for a reported loss or an
+    error, ("other", None) for anything else.
     """
+    backlog: deque[Any] = deque()
     while True:
         fill = policy.next_pending()
         if fill is not None:
@@ -500,10 +501,11 @@ def feed_flow(policy: FillFeedPolicy, classify: Classify) -> Generator[FeedActio
                 continue
             policy.backfill_read(backfill, result)
             continue
-        event = yield Receive(policy.seconds_until_due())
-        if event is None:
+        if not backlog:
+            backlog.extend((yield Receive(policy.seconds_until_due())))
             continue
-        kind, payload = classify(event)
+        # One event at a time: after a loss the backfill runs before the events behind it.
+        kind, payload = classify(backlog.popleft())
         if kind == "fill":
             if policy.stream_fill(payload):
                 yield Deliver(payload)

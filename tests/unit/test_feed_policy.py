@@ -366,13 +366,13 @@ def pump(
             reply = sim.rest(action)
         elif isinstance(action, Receive):
             if sim.queue:
-                reply = sim.queue.popleft()
+                reply = [sim.queue.popleft() for _ in range(min(3, len(sim.queue)))]
             elif settle is None or settle():
                 return action
             else:
                 assert action.timeout is not None, "the feed waits forever while incomplete"
                 sim.wall.now += action.timeout + 0.001
-                reply = None
+                reply = []
         action = flow.send(reply)
 
 
