@@ -14,11 +14,11 @@ import json
 import os
 import platform
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from importlib.metadata import PackageNotFoundError, version
 from types import TracebackType
-from typing import Any, Generic, Self, TypedDict, TypeVar, Unpack, overload
+from typing import TYPE_CHECKING, Any, Generic, Self, TypedDict, TypeVar, Unpack, overload
 
 import httpx
 
@@ -88,6 +88,29 @@ from kalshi_generated.models import (
     SubaccountTransfer,
     Withdrawal,
 )
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from kalshi_ext.feed import ResumePoint
+    from kalshi_ext.feed_io import AsyncFillFeed, AsyncLivePortfolio, FillFeed, LivePortfolio
+
+
+class FeedOptions(TypedDict, total=False):
+    """watch_fills' tuning (kalshi_ext.feed): see docs/fill-feed.md."""
+
+    overlap_s: float
+    rest_lag_s: float
+    reconcile_every_s: float | None
+    max_backfill_failures: int
+
+
+class LiveOptions(TypedDict, total=False):
+    """live_portfolio's tuning (kalshi_ext.live): see docs/fill-feed.md."""
+
+    reconcile_every_s: float | None
+    balance_max_stale_s: float
+
 
 T = TypeVar("T")
 FlowFactory = Callable[[CallContext, dict[str, Any]], Flow[Detailed[T]]]
@@ -495,6 +518,30 @@ class Client(_ClientBase):
     ) -> None:
         self.close()
 
+    # ---- the fill feed and the live view (kalshi_ext.feed, kalshi_ext.live) ------------------
+
+    def watch_fills(
+        self,
+        since: ResumePoint | datetime | str | None = None,
+        market_tickers: Iterable[str] | None = None,
+        **options: Unpack[FeedOptions],
+    ) -> FillFeed:
+        """Every fill of the account exactly once, as REST ``Fill`` models, from ``since`` (a
+        ResumePoint, an aware datetime, a fill id; None: from now), across disconnects and lost
+        frames; ``feed.resume_point`` continues after a restart. See docs/fill-feed.md."""
+        from kalshi_ext.feed_io import watch_fills_sync
+
+        return watch_fills_sync(self, since, market_tickers, **options)
+
+    def live_portfolio(
+        self, market_tickers: Iterable[str] | None = None, **options: Unpack[LiveOptions]
+    ) -> LivePortfolio:
+        """``with client.live_portfolio() as live:`` resting orders, positions and balance, kept
+        current from the stream and reconciled over REST. See docs/fill-feed.md."""
+        from kalshi_ext.feed_io import live_portfolio_sync
+
+        return live_portfolio_sync(self, market_tickers, **options)
+
 
 class AsyncClient(_ClientBase):
     """The asyncio client: signs in a two-thread pool and sends over aiohttp's connection pool."""
@@ -561,6 +608,28 @@ class AsyncClient(_ClientBase):
         tb: TracebackType | None,
     ) -> None:
         await self.close()
+
+    # ---- the fill feed and the live view (kalshi_ext.feed, kalshi_ext.live) ------------------
+
+    def watch_fills(
+        self,
+        since: ResumePoint | datetime | str | None = None,
+        market_tickers: Iterable[str] | None = None,
+        **options: Unpack[FeedOptions],
+    ) -> AsyncFillFeed:
+        """``async for fill in client.watch_fills():`` every fill exactly once; see
+        Client.watch_fills."""
+        from kalshi_ext.feed_io import watch_fills_async
+
+        return watch_fills_async(self, since, market_tickers, **options)
+
+    def live_portfolio(
+        self, market_tickers: Iterable[str] | None = None, **options: Unpack[LiveOptions]
+    ) -> AsyncLivePortfolio:
+        """``async with client.live_portfolio() as live:``; see Client.live_portfolio."""
+        from kalshi_ext.feed_io import live_portfolio_async
+
+        return live_portfolio_async(self, market_tickers, **options)
 
 
 KalshiClient = Client

@@ -83,14 +83,26 @@ def _ms_datetime(ts_ms: int) -> datetime:
 
 
 def normalize_rest_fill(fill: Fill) -> Fill:
-    """A REST fill with created_time at millisecond precision, as the stream's ts_ms gives it,
-    so a fill reads the same whichever source delivered it."""
+    """A REST fill as the stream would give it: created_time at millisecond precision (the
+    stream's ts_ms) and fee_cost in canonical form (the stream sends 6 decimals, REST 4)."""
     created = fill.created_time
-    if isinstance(created, Unset) or created.microsecond % 1000 == 0:
+    fee_cost = canonical_dollars(fill.fee_cost)
+    if (isinstance(created, Unset) or created.microsecond % 1000 == 0) and (
+        fee_cost == fill.fee_cost
+    ):
         return fill
-    return attrs.evolve(
-        fill, created_time=created.replace(microsecond=created.microsecond // 1000 * 1000)
-    )
+    if not isinstance(created, Unset):
+        created = created.replace(microsecond=created.microsecond // 1000 * 1000)
+    return attrs.evolve(fill, created_time=created, fee_cost=fee_cost)
+
+
+def canonical_dollars(amount: str) -> str:
+    """A dollar string with trailing zeros dropped down to 4 decimals, exactly:
+    "0.010000" -> "0.0100", "0.012345" -> "0.012345", "0.0100" unchanged."""
+    whole, dot, fraction = amount.partition(".")
+    if not dot or len(fraction) <= 4 or not fraction.isdigit():
+        return amount
+    return f"{whole}.{fraction[:4]}{fraction[4:].rstrip('0')}"
 
 
 def fill_from_stream(msg: Any) -> Fill:
@@ -123,7 +135,7 @@ def fill_from_stream(msg: Any) -> Fill:
             yes_price_dollars=yes_price,
             no_price_dollars=_complement(yes_price),
             is_taker=source.is_taker,
-            fee_cost=source.fee_cost,
+            fee_cost=canonical_dollars(source.fee_cost),
             side=getattr(source, "side", UNSET),
             action=getattr(source, "action", UNSET),
             created_time=_ms_datetime(ts_ms),

@@ -21,9 +21,11 @@ from kalshi_ext.feed import (
     FillNotFoundError,
     Receive,
     ResumePoint,
+    canonical_dollars,
     feed_flow,
     fill_from_stream,
     fill_time_ms,
+    normalize_rest_fill,
 )
 from kalshi_generated.models import Fill
 
@@ -304,16 +306,18 @@ def test_a_stream_fill_becomes_the_rest_fill_model() -> None:
     assert fill.fill_id == fill.trade_id == STREAM_FILL["trade_id"]
     assert fill.ticker == fill.market_ticker == "KXDEMO-26DEC31-T50"
     assert fill.no_price_dollars == "0.2500"
-    assert fill.count_fp == "278.00" and fill.fee_cost == "0.010000"
+    assert fill.count_fp == "278.00" and fill.fee_cost == "0.0100"
     assert fill.created_time == datetime(2023, 11, 14, 22, 13, 20, 123000, tzinfo=UTC)
     assert fill.ts == 1_700_000_000 and fill.subaccount_number == 0
     assert fill_time_ms(fill) == 1_700_000_000_123
     assert "post_position_fp" not in fill.to_dict()
     # The same fill read over REST (microseconds, legacy fields) decodes to an equal model.
-    rest = Fill.from_dict({**fill.to_dict(), "created_time": "2023-11-14T22:13:20.123456Z"})
-    from kalshi_ext.feed import normalize_rest_fill
-
+    rest = Fill.from_dict(
+        {**fill.to_dict(), "created_time": "2023-11-14T22:13:20.123456Z", "fee_cost": "0.0100"}
+    )
     assert normalize_rest_fill(rest) == fill
+    assert canonical_dollars("0.012345") == "0.012345"
+    assert canonical_dollars("1.500000") == "1.5000"
     with pytest.raises(ValueError, match="not a fill message"):
         fill_from_stream({"trade_id": "x"})
 

@@ -1,0 +1,655 @@
+"""The sync and async drivers of watch_fills and live_portfolio: streams and REST calls only.
+
+Every decision is in :mod:`kalshi_ext.feed` and :mod:`kalshi_ext.live`; these drivers run their
+flows: a ``Receive`` reads the next batch of stream events (with a timeout, so periodic
+reconciles happen on a quiet stream), a ``Backfill`` walks ``client.iter_fills``, a
+``TakeSnapshot`` walks ``client.iter_orders(status="resting")`` and
+``client.iter_market_positions`` and reads the balance.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import queue
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self
+
+from kalshi_ext.errors import KalshiError, NotFoundError
+from kalshi_ext.feed import (
+    DEFAULT_MAX_BACKFILL_FAILURES,
+    DEFAULT_OVERLAP_S,
+    DEFAULT_RECONCILE_EVERY_S,
+    DEFAULT_REST_LAG_S,
+    Backfill,
+    BackfillResult,
+    Deliver,
+    FillFeedPolicy,
+    Receive,
+    ResumePoint,
+    Since,
+    feed_flow,
+    fill_from_stream,
+)
+from kalshi_ext.live import (
+    DEFAULT_BALANCE_MAX_STALE_S,
+    DEFAULT_LIVE_RECONCILE_EVERY_S,
+    Change,
+    LivePolicy,
+    LivePosition,
+    PortfolioState,
+    Publish,
+    ReadBalance,
+    ReadOrder,
+    Snapshot,
+    TakeSnapshot,
+    live_flow,
+    snapshot_filters,
+)
+from kalshi_ext.stream.events import (
+    ChannelError,
+    MalformedMessage,
+    MessagesLost,
+    Reconnected,
+    StreamMessage,
+    SubscriptionRestarted,
+)
+from kalshi_generated.models import Fill, GetBalanceResponse, Order
+
+if TYPE_CHECKING:
+    from kalshi_ext.client import AsyncClient, Client
+    from kalshi_ext.stream.stream import AsyncStream, Stream
+
+__all__ = ["AsyncFillFeed", "AsyncLivePortfolio", "FillFeed", "LivePortfolio"]
+
+_BATCH = 256  # events per hop from the stream's loop, as Stream.__next__ takes them
+_PAGE = 1000  # the largest page /portfolio/fills, /orders and /positions serve
+
+
+# ---- reading a stream with a timeout ----------------------------------------------------------
+
+
+async def _next_events(stream: AsyncStream, timeout: float | None) -> list[Any]:
+    """The events there are (waiting up to `timeout`, None: until one comes); [] on timeout."""
+    if timeout is None:
+        return await stream.next_batch(_BATCH)
+    try:
+        async with asyncio.timeout(timeout):
+            return await stream.next_batch(_BATCH)
+    except TimeoutError:
+        return []
+
+
+def _next_events_sync(stream: Stream, timeout: float | None) -> list[Any]:
+    # Stream has no public batch-with-timeout; this runs AsyncStream.next_batch on the client's
+    # stream loop exactly as Stream.__next__ does.
+    return stream._loop.run(_next_events(stream._async, timeout))
+
+
+# ---- classifying events -----------------------------------------------------------------------
+
+
+def classify_fill_event(event: Any) -> tuple[str, Any]:
+    """A stream event as the fill feed sees it (see feed.feed_flow)."""
+    if type(event) is StreamMessage:
+        if event.channel != "fill":
+            return "other", None
+        try:
+            return "fill", fill_from_stream(event.msg)
+        except ValueError:
+            return "lost", "undecodable fill"  # the backfill reads it from REST instead
+    return _classify_marker(event, "fill")
+
+
+def classify_live_event(event: Any) -> tuple[str, Any]:
+    """A stream event as live_portfolio sees it (see live.live_flow)."""
+    if type(event) is StreamMessage:
+        if event.channel == "user_orders":
+            return "user_order", event.msg
+        if event.channel == "market_positions":
+            return "market_position", event.msg
+        if event.channel == "fill":
+            try:
+                return "fill", fill_from_stream(event.msg)
+            except ValueError:
+                return "lost", "undecodable fill"
+        return "other", None
+    return _classify_marker(event, None)
+
+
+def _classify_marker(event: Any, channel: str | None) -> tuple[str, Any]:
+    if isinstance(event, Reconnected):
+        return "subscribed", "reconnected"
+    if isinstance(event, SubscriptionRestarted):
+        return "subscribed", f"subscription restarted (error {event.code})"
+    if isinstance(event, MessagesLost):
+        return "lost", "messages lost"
+    if isinstance(event, MalformedMessage):
+        return "lost", "malformed message"
+    if isinstance(event, ChannelError) and (channel is None or event.channel in (channel, None)):
+        return "lost", f"channel error {event.code}"
+    return "other", None
+
+
+# ---- watch_fills ------------------------------------------------------------------------------
+
+
+def _policy(
+    since: Since,
+    market_tickers: Iterable[str] | None,
+    overlap_s: float,
+    rest_lag_s: float,
+    reconcile_every_s: float | None,
+    max_backfill_failures: int,
+) -> FillFeedPolicy:
+    return FillFeedPolicy(
+        since,
+        market_tickers=market_tickers,
+        overlap_s=overlap_s,
+        rest_lag_s=rest_lag_s,
+        reconcile_every_s=reconcile_every_s,
+        max_backfill_failures=max_backfill_failures,
+    )
+
+
+class _FeedBase:
+    """What both fill feeds expose besides iteration."""
+
+    def __init__(self, policy: FillFeedPolicy) -> None:
+        self._policy = policy
+        self.backfills = 0  # REST walks made (each is one or more pages)
+
+    @property
+    def resume_point(self) -> ResumePoint:
+        """Pass it as ``since=`` after a restart to continue after the last fill handed over."""
+        return self._policy.resume_point
+
+
+class FillFeed(_FeedBase):
+    """``client.watch_fills()``: iterate it for every fill exactly once; ``close()`` (or ``with``)
+    stops it. The stream opens at the first ``next()``."""
+
+    def __init__(
+        self, client: Client, policy: FillFeedPolicy, market_tickers: Iterable[str] | None
+    ) -> None:
+        super().__init__(policy)
+        self._client = client
+        self._market_tickers = None if market_tickers is None else list(market_tickers)
+        self._fills = self._run()
+
+    def _run(self) -> Generator[Fill, None, None]:
+        client = self._client
+        with client.stream(channels=["fill"], market_tickers=self._market_tickers) as stream:
+            flow = feed_flow(self._policy, classify_fill_event)
+            action = next(flow)
+            while True:
+                if type(action) is Deliver:
+                    yield action.fill
+                    action = flow.send(None)
+                elif type(action) is Receive:
+                    action = flow.send(_next_events_sync(stream, action.timeout))
+                else:
+                    assert isinstance(action, Backfill)
+                    self.backfills += 1
+                    result = BackfillResult()
+                    try:
+                        for fill in client.iter_fills(page_size=_PAGE, **action.filters):
+                            if not result.add(action, fill):
+                                break
+                    except KalshiError as error:
+                        action = flow.throw(error)
+                        continue
+                    action = flow.send(result)
+
+    def __iter__(self) -> Self:
+        return self
+
+    def __next__(self) -> Fill:
+        return next(self._fills)
+
+    def close(self) -> None:
+        self._fills.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncFillFeed(_FeedBase):
+    """``async_client.watch_fills()``: ``async for`` every fill exactly once; ``await aclose()``
+    (or ``async with``) stops it."""
+
+    def __init__(
+        self, client: AsyncClient, policy: FillFeedPolicy, market_tickers: Iterable[str] | None
+    ) -> None:
+        super().__init__(policy)
+        self._client = client
+        self._market_tickers = None if market_tickers is None else list(market_tickers)
+        self._fills = self._run()
+
+    async def _run(self) -> AsyncIterator[Fill]:
+        client = self._client
+        async with client.stream(channels=["fill"], market_tickers=self._market_tickers) as stream:
+            flow = feed_flow(self._policy, classify_fill_event)
+            action = next(flow)
+            while True:
+                if type(action) is Deliver:
+                    yield action.fill
+                    action = flow.send(None)
+                elif type(action) is Receive:
+                    action = flow.send(await _next_events(stream, action.timeout))
+                else:
+                    assert isinstance(action, Backfill)
+                    self.backfills += 1
+                    result = BackfillResult()
+                    try:
+                        async for fill in client.iter_fills(page_size=_PAGE, **action.filters):
+                            if not result.add(action, fill):
+                                break
+                    except KalshiError as error:
+                        action = flow.throw(error)
+                        continue
+                    action = flow.send(result)
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __anext__(self) -> Fill:
+        return await anext(self._fills)
+
+    async def aclose(self) -> None:
+        await self._fills.aclose()  # type: ignore[attr-defined]
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+def watch_fills_sync(
+    client: Client,
+    since: Since = None,
+    market_tickers: Iterable[str] | None = None,
+    *,
+    overlap_s: float = DEFAULT_OVERLAP_S,
+    rest_lag_s: float = DEFAULT_REST_LAG_S,
+    reconcile_every_s: float | None = DEFAULT_RECONCILE_EVERY_S,
+    max_backfill_failures: int = DEFAULT_MAX_BACKFILL_FAILURES,
+) -> FillFeed:
+    policy = _policy(
+        since, market_tickers, overlap_s, rest_lag_s, reconcile_every_s, max_backfill_failures
+    )
+    return FillFeed(client, policy, market_tickers)
+
+
+def watch_fills_async(
+    client: AsyncClient,
+    since: Since = None,
+    market_tickers: Iterable[str] | None = None,
+    *,
+    overlap_s: float = DEFAULT_OVERLAP_S,
+    rest_lag_s: float = DEFAULT_REST_LAG_S,
+    reconcile_every_s: float | None = DEFAULT_RECONCILE_EVERY_S,
+    max_backfill_failures: int = DEFAULT_MAX_BACKFILL_FAILURES,
+) -> AsyncFillFeed:
+    policy = _policy(
+        since, market_tickers, overlap_s, rest_lag_s, reconcile_every_s, max_backfill_failures
+    )
+    return AsyncFillFeed(client, policy, market_tickers)
+
+
+# ---- live_portfolio ---------------------------------------------------------------------------
+
+LIVE_CHANNELS = ["user_orders", "market_positions", "fill"]
+
+
+class _LiveBase:
+    """The view both live portfolios expose; reading it raises what stopped the driver."""
+
+    def __init__(self, state: PortfolioState) -> None:
+        self._state = state
+        self._error: BaseException | None = None
+        self._version = 0  # bumped on every Publish
+
+    def _check(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    @property
+    def orders(self) -> dict[str, Order]:
+        """Resting orders by id (a copy)."""
+        self._check()
+        return self._state.orders
+
+    @property
+    def positions(self) -> dict[str, LivePosition]:
+        """Positions by market ticker (a copy)."""
+        self._check()
+        return self._state.positions
+
+    @property
+    def balance(self) -> GetBalanceResponse:
+        self._check()
+        balance = self._state.balance
+        assert balance is not None  # the context manager returns after the first snapshot
+        return balance
+
+    @property
+    def reconciles(self) -> int:
+        """How many snapshots the view has reconciled with."""
+        return self._state.snapshots
+
+    def order_status(self, order_id: str) -> str | None:
+        """The last status seen for an order of this session, else None."""
+        self._check()
+        return self._state.order_status(order_id)
+
+
+def _snapshot_sync(client: Client, tickers: frozenset[str] | None) -> Snapshot:
+    filters = snapshot_filters(tickers)
+    orders = list(client.iter_orders(status="resting", page_size=_PAGE, **filters))
+    positions = list(client.iter_market_positions(page_size=_PAGE, **filters))
+    return Snapshot(orders, positions, client.get_balance())
+
+
+async def _snapshot_async(client: AsyncClient, tickers: frozenset[str] | None) -> Snapshot:
+    filters = snapshot_filters(tickers)
+    orders = [o async for o in client.iter_orders(status="resting", page_size=_PAGE, **filters)]
+    positions = [p async for p in client.iter_market_positions(page_size=_PAGE, **filters)]
+    return Snapshot(orders, positions, await client.get_balance())
+
+
+class LivePortfolio(_LiveBase):
+    """``with client.live_portfolio() as live:``: the view, kept by a background thread."""
+
+    def __init__(
+        self, client: Client, state: PortfolioState, policy: LivePolicy, tickers: list[str] | None
+    ) -> None:
+        super().__init__(state)
+        self._client = client
+        self._policy = policy
+        self._tickers = tickers
+        self._changed = threading.Condition()
+        self._listeners: list[queue.SimpleQueue[Change | None]] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._stream: Stream | None = None
+
+    def _publish(self, changes: list[Change]) -> None:
+        with self._changed:
+            self._version += 1
+            for listener in self._listeners:
+                for change in changes:
+                    listener.put(change)
+            self._changed.notify_all()
+
+    def _drive(self, stream: Stream) -> None:
+        client = self._client
+        flow = live_flow(self._policy, self._state, classify_live_event)
+        try:
+            action = next(flow)
+            while not self._stop.is_set():
+                if type(action) is Receive:
+                    reply: Any = _next_events_sync(stream, action.timeout)
+                elif type(action) is Publish:
+                    self._publish(action.changes)
+                    reply = None
+                elif type(action) is TakeSnapshot:
+                    reply = _snapshot_sync(client, self._state.market_tickers)
+                elif type(action) is ReadBalance:
+                    reply = client.get_balance()
+                else:
+                    assert isinstance(action, ReadOrder)
+                    try:
+                        reply = client.get_order(order_id=action.order_id).order
+                    except NotFoundError:
+                        reply = None
+                action = flow.send(reply)
+        except StopIteration:
+            pass
+        except BaseException as error:
+            if not self._stop.is_set():
+                self._error = error
+        finally:
+            flow.close()
+            with self._changed:
+                for listener in self._listeners:
+                    listener.put(None)
+                self._changed.notify_all()
+
+    def __enter__(self) -> Self:
+        stream = self._client.stream(channels=LIVE_CHANNELS, market_tickers=self._tickers)
+        stream.open()
+        self._stream = stream
+        self._thread = threading.Thread(
+            target=self._drive, args=(stream,), name="kalshi-live-portfolio", daemon=True
+        )
+        self._thread.start()
+        try:
+            self.wait_for(lambda live: live.reconciles > 0)
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._stream is not None:
+            self._stream.close()
+        if self._thread is not None:
+            self._thread.join()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def wait_for(
+        self, condition: Callable[[LivePortfolio], bool], timeout: float | None = None
+    ) -> None:
+        """Block until ``condition(self)`` holds (checked after every change); TimeoutError
+        after ``timeout`` seconds; raises what stopped the view."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._changed:
+            while True:
+                self._check()
+                if condition(self):
+                    return
+                if self._thread is None or not self._thread.is_alive():
+                    raise RuntimeError("this live portfolio is closed")
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    raise TimeoutError("the live portfolio's condition did not hold in time")
+                self._changed.wait(left)
+
+    def changes(self) -> Iterator[Change]:
+        """Every change from now on, in order, until the view closes (consume it or close it:
+        the changes wait for the iterator)."""
+        listener: queue.SimpleQueue[Change | None] = queue.SimpleQueue()
+        with self._changed:
+            self._listeners.append(listener)
+        try:
+            while (change := listener.get()) is not None:
+                yield change
+            self._check()
+        finally:
+            with self._changed:
+                self._listeners.remove(listener)
+
+
+class AsyncLivePortfolio(_LiveBase):
+    """``async with async_client.live_portfolio() as live:``: the view, kept by a task."""
+
+    def __init__(
+        self,
+        client: AsyncClient,
+        state: PortfolioState,
+        policy: LivePolicy,
+        tickers: list[str] | None,
+    ) -> None:
+        super().__init__(state)
+        self._client = client
+        self._policy = policy
+        self._tickers = tickers
+        self._changed = asyncio.Condition()
+        self._listeners: list[asyncio.Queue[Change | None]] = []
+        self._task: asyncio.Task[None] | None = None
+        self._stream: AsyncStream | None = None
+        self._closing = False
+
+    async def _publish(self, changes: list[Change]) -> None:
+        async with self._changed:
+            self._version += 1
+            for listener in self._listeners:
+                for change in changes:
+                    listener.put_nowait(change)
+            self._changed.notify_all()
+
+    async def _drive(self, stream: AsyncStream) -> None:
+        client = self._client
+        flow = live_flow(self._policy, self._state, classify_live_event)
+        try:
+            action = next(flow)
+            while True:
+                if type(action) is Receive:
+                    reply: Any = await _next_events(stream, action.timeout)
+                elif type(action) is Publish:
+                    await self._publish(action.changes)
+                    reply = None
+                elif type(action) is TakeSnapshot:
+                    reply = await _snapshot_async(client, self._state.market_tickers)
+                elif type(action) is ReadBalance:
+                    reply = await client.get_balance()
+                else:
+                    assert isinstance(action, ReadOrder)
+                    try:
+                        reply = (await client.get_order(order_id=action.order_id)).order
+                    except NotFoundError:
+                        reply = None
+                action = flow.send(reply)
+        except (StopIteration, StopAsyncIteration, asyncio.CancelledError):
+            pass
+        except BaseException as error:
+            if not self._closing:
+                self._error = error
+        finally:
+            flow.close()
+            async with self._changed:
+                for listener in self._listeners:
+                    listener.put_nowait(None)
+                self._changed.notify_all()
+
+    async def __aenter__(self) -> Self:
+        stream = self._client.stream(channels=LIVE_CHANNELS, market_tickers=self._tickers)
+        await stream.open()
+        self._stream = stream
+        self._task = asyncio.create_task(self._drive(stream), name="kalshi-live-portfolio")
+        try:
+            await self.wait_for(lambda live: live.reconciles > 0)
+        except BaseException:
+            await self.aclose()
+            raise
+        return self
+
+    async def aclose(self) -> None:
+        self._closing = True
+        if self._stream is not None:
+            await self._stream.close()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def wait_for(
+        self, condition: Callable[[AsyncLivePortfolio], bool], timeout: float | None = None
+    ) -> None:
+        """Wait until ``condition(self)`` holds (checked after every change); TimeoutError
+        after ``timeout`` seconds; raises what stopped the view."""
+
+        async def until() -> None:
+            async with self._changed:
+                while True:
+                    self._check()
+                    if condition(self):
+                        return
+                    if self._task is None or self._task.done():
+                        raise RuntimeError("this live portfolio is closed")
+                    await self._changed.wait()
+
+        async with asyncio.timeout(timeout):
+            await until()
+
+    async def changes(self) -> AsyncIterator[Change]:
+        """Every change from now on, in order, until the view closes."""
+        listener: asyncio.Queue[Change | None] = asyncio.Queue()
+        async with self._changed:
+            self._listeners.append(listener)
+        try:
+            while (change := await listener.get()) is not None:
+                yield change
+            self._check()
+        finally:
+            self._listeners.remove(listener)
+
+
+def _live_policy(reconcile_every_s: float | None, balance_max_stale_s: float) -> LivePolicy:
+    return LivePolicy(reconcile_every_s=reconcile_every_s, balance_max_stale_s=balance_max_stale_s)
+
+
+def live_portfolio_sync(
+    client: Client,
+    market_tickers: Iterable[str] | None = None,
+    *,
+    reconcile_every_s: float | None = DEFAULT_LIVE_RECONCILE_EVERY_S,
+    balance_max_stale_s: float = DEFAULT_BALANCE_MAX_STALE_S,
+) -> LivePortfolio:
+    tickers = None if market_tickers is None else list(market_tickers)
+    return LivePortfolio(
+        client,
+        PortfolioState(tickers),
+        _live_policy(reconcile_every_s, balance_max_stale_s),
+        tickers,
+    )
+
+
+def live_portfolio_async(
+    client: AsyncClient,
+    market_tickers: Iterable[str] | None = None,
+    *,
+    reconcile_every_s: float | None = DEFAULT_LIVE_RECONCILE_EVERY_S,
+    balance_max_stale_s: float = DEFAULT_BALANCE_MAX_STALE_S,
+) -> AsyncLivePortfolio:
+    tickers = None if market_tickers is None else list(market_tickers)
+    return AsyncLivePortfolio(
+        client,
+        PortfolioState(tickers),
+        _live_policy(reconcile_every_s, balance_max_stale_s),
+        tickers,
+    )
