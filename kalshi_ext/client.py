@@ -14,11 +14,11 @@ import json
 import os
 import platform
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from importlib.metadata import PackageNotFoundError, version
 from types import TracebackType
-from typing import Any, Generic, Self, TypedDict, TypeVar, Unpack, overload
+from typing import TYPE_CHECKING, Any, Generic, Self, TypedDict, TypeVar, Unpack, overload
 
 import httpx
 
@@ -45,6 +45,7 @@ from kalshi_ext.orders import (
 )
 from kalshi_ext.pagination import PAGED, AsyncPager, Page, PageRequest, SyncPager
 from kalshi_ext.retry import RetryPolicy
+from kalshi_ext.stream.buffer import DEFAULT_MAX_BUFFERED
 from kalshi_ext.transport import AiohttpSender, KalshiAiohttpTransport
 from kalshi_generated import AuthenticatedClient
 from kalshi_generated.models import (
@@ -88,6 +89,10 @@ from kalshi_generated.models import (
     SubaccountTransfer,
     Withdrawal,
 )
+
+if TYPE_CHECKING:
+    from kalshi_ext.stream.stream import AsyncStream, BackgroundLoop, Stream
+
 
 T = TypeVar("T")
 FlowFactory = Callable[[CallContext, dict[str, Any]], Flow[Detailed[T]]]
@@ -480,9 +485,35 @@ class Client(_ClientBase):
         self._check_open()
         return run_sync(flow, self._send, self._sleep)
 
+    _stream_loop: BackgroundLoop | None = None
+
+    def stream(
+        self,
+        channels: Iterable[str],
+        market_tickers: Iterable[str] | None = None,
+        *,
+        max_buffered: int = DEFAULT_MAX_BUFFERED,
+    ) -> Stream:
+        """A live stream of the portfolio channels; ``with client.stream([...]) as s: for e in s``.
+
+        It runs on one background event-loop thread per client (stopped by close()); see
+        docs/streams.md and AsyncClient.stream.
+        """
+        from kalshi_ext.stream.stream import AsyncStream, BackgroundLoop, Stream
+
+        self._check_open()
+        if self._stream_loop is None:
+            self._stream_loop = BackgroundLoop()
+        return Stream(
+            self._stream_loop,
+            lambda: AsyncStream.for_client(self, channels, market_tickers, max_buffered),
+        )
+
     def close(self) -> None:
         self._closed = True
         self.http.close()
+        if self._stream_loop is not None:
+            self._stream_loop.close()
 
     def __enter__(self) -> Self:
         return self
@@ -544,6 +575,26 @@ class AsyncClient(_ClientBase):
     async def _run(self, flow: Flow[T]) -> T:
         self._check_open()
         return await run_async(flow, self._send, self._sleep)
+
+    def stream(
+        self,
+        channels: Iterable[str],
+        market_tickers: Iterable[str] | None = None,
+        *,
+        max_buffered: int = DEFAULT_MAX_BUFFERED,
+    ) -> AsyncStream:
+        """A live stream of the portfolio channels: ``async with client.stream([...]) as s``.
+
+        ``channels`` are among fill, user_orders, market_positions, order_group_updates;
+        ``market_tickers`` limits them to those markets (None: all). ``max_buffered`` bounds
+        the data events held for a slow consumer (then a MessagesLost event says what was
+        dropped). Reconnects, restores subscriptions and says so with a Reconnected event; see
+        docs/streams.md.
+        """
+        from kalshi_ext.stream.stream import AsyncStream
+
+        self._check_open()
+        return AsyncStream.for_client(self, channels, market_tickers, max_buffered, self._sleep)
 
     async def close(self) -> None:
         self._closed = True
