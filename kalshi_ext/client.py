@@ -45,6 +45,7 @@ from kalshi_ext.orders import (
 )
 from kalshi_ext.pagination import PAGED, AsyncPager, Page, PageRequest, SyncPager
 from kalshi_ext.retry import RetryPolicy
+from kalshi_ext.stream.buffer import DEFAULT_MAX_BUFFERED
 from kalshi_ext.transport import AiohttpSender, KalshiAiohttpTransport
 from kalshi_generated import AuthenticatedClient
 from kalshi_generated.models import (
@@ -93,23 +94,15 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from kalshi_ext.feed import ResumePoint
-    from kalshi_ext.feed_io import AsyncFillFeed, AsyncLivePortfolio, FillFeed, LivePortfolio
-
-
-class FeedOptions(TypedDict, total=False):
-    """watch_fills' tuning (kalshi_ext.feed): see docs/fill-feed.md."""
-
-    overlap_s: float
-    rest_lag_s: float
-    reconcile_every_s: float | None
-    max_backfill_failures: int
-
-
-class LiveOptions(TypedDict, total=False):
-    """live_portfolio's tuning (kalshi_ext.live): see docs/fill-feed.md."""
-
-    reconcile_every_s: float | None
-    balance_max_stale_s: float
+    from kalshi_ext.feed_io import (
+        AsyncFillFeed,
+        AsyncLivePortfolio,
+        FeedOptions,
+        FillFeed,
+        LiveOptions,
+        LivePortfolio,
+    )
+    from kalshi_ext.stream.stream import AsyncStream, BackgroundLoop, Stream
 
 
 T = TypeVar("T")
@@ -503,9 +496,35 @@ class Client(_ClientBase):
         self._check_open()
         return run_sync(flow, self._send, self._sleep)
 
+    _stream_loop: BackgroundLoop | None = None
+
+    def stream(
+        self,
+        channels: Iterable[str],
+        market_tickers: Iterable[str] | None = None,
+        *,
+        max_buffered: int = DEFAULT_MAX_BUFFERED,
+    ) -> Stream:
+        """A live stream of the portfolio channels; ``with client.stream([...]) as s: for e in s``.
+
+        It runs on one background event-loop thread per client (stopped by close()); see
+        docs/streams.md and AsyncClient.stream.
+        """
+        from kalshi_ext.stream.stream import AsyncStream, BackgroundLoop, Stream
+
+        self._check_open()
+        if self._stream_loop is None:
+            self._stream_loop = BackgroundLoop()
+        return Stream(
+            self._stream_loop,
+            lambda: AsyncStream.for_client(self, channels, market_tickers, max_buffered),
+        )
+
     def close(self) -> None:
         self._closed = True
         self.http.close()
+        if self._stream_loop is not None:
+            self._stream_loop.close()
 
     def __enter__(self) -> Self:
         return self
@@ -591,6 +610,26 @@ class AsyncClient(_ClientBase):
     async def _run(self, flow: Flow[T]) -> T:
         self._check_open()
         return await run_async(flow, self._send, self._sleep)
+
+    def stream(
+        self,
+        channels: Iterable[str],
+        market_tickers: Iterable[str] | None = None,
+        *,
+        max_buffered: int = DEFAULT_MAX_BUFFERED,
+    ) -> AsyncStream:
+        """A live stream of the portfolio channels: ``async with client.stream([...]) as s``.
+
+        ``channels`` are among fill, user_orders, market_positions, order_group_updates;
+        ``market_tickers`` limits them to those markets (None: all). ``max_buffered`` bounds
+        the data events held for a slow consumer (then a MessagesLost event says what was
+        dropped). Reconnects, restores subscriptions and says so with a Reconnected event; see
+        docs/streams.md.
+        """
+        from kalshi_ext.stream.stream import AsyncStream
+
+        self._check_open()
+        return AsyncStream.for_client(self, channels, market_tickers, max_buffered, self._sleep)
 
     async def close(self) -> None:
         self._closed = True

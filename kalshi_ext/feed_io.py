@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Self, TypedDict
 
 from kalshi_ext.errors import KalshiError, NotFoundError
 from kalshi_ext.feed import (
@@ -64,6 +64,23 @@ if TYPE_CHECKING:
     from kalshi_ext.stream.stream import AsyncStream, Stream
 
 __all__ = ["AsyncFillFeed", "AsyncLivePortfolio", "FillFeed", "LivePortfolio"]
+
+
+class FeedOptions(TypedDict, total=False):
+    """watch_fills' tuning (kalshi_ext.feed): see docs/fill-feed.md."""
+
+    overlap_s: float
+    rest_lag_s: float
+    reconcile_every_s: float | None
+    max_backfill_failures: int
+
+
+class LiveOptions(TypedDict, total=False):
+    """live_portfolio's tuning (kalshi_ext.live): see docs/fill-feed.md."""
+
+    reconcile_every_s: float | None
+    balance_max_stale_s: float
+
 
 _BATCH = 256  # events per hop from the stream's loop, as Stream.__next__ takes them
 _PAGE = 1000  # the largest page /portfolio/fills, /orders and /positions serve

@@ -1,0 +1,142 @@
+"""The events waiting for the consumer: bounded, in order, and explicit about what it dropped.
+
+The reader never waits for the consumer (it must keep reading to answer Kalshi's pings and to
+see replies), so a consumer that falls behind fills this buffer. It holds at most
+``max_buffered`` data events (StreamMessage, MalformedMessage); past that, new data events are
+counted instead of kept, and once the consumer frees a slot a single :class:`MessagesLost` takes
+their place in the sequence, saying how many, of which channels, and from when to when. Markers
+(Reconnected, SequenceGap, ...) are always kept: there are few of them, one per incident.
+
+Memory is therefore bounded by ``max_buffered`` decoded messages (a decoded fill is about 1.5 KB,
+so the default 10,000 is about 15 MB) plus the markers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Callable
+
+from kalshi_ext.stream.events import Event, MalformedMessage, MessagesLost, StreamMessage
+
+__all__ = ["DEFAULT_MAX_BUFFERED", "EventBuffer"]
+
+DEFAULT_MAX_BUFFERED = 10_000
+
+
+class _Loss:
+    __slots__ = ("channels", "count", "since", "until")
+
+    def __init__(self, now: float) -> None:
+        self.count = 0
+        self.since = now
+        self.until = now
+        self.channels: dict[str, int] = {}
+
+    def marker(self) -> MessagesLost:
+        return MessagesLost(self.count, self.since, self.until, dict(self.channels))
+
+
+class EventBuffer:
+    """A FIFO of events with a bound on data events; ``finish`` ends it (after its events)."""
+
+    def __init__(
+        self, max_buffered: int = DEFAULT_MAX_BUFFERED, *, wall: Callable[[], float] = time.time
+    ) -> None:
+        if isinstance(max_buffered, bool) or not isinstance(max_buffered, int) or max_buffered < 1:
+            raise ValueError(f"max_buffered must be an int >= 1, got {max_buffered!r}")
+        self.max_buffered = max_buffered
+        self._wall = wall
+        self._events: deque[Event] = deque()
+        self._data = 0  # data events in _events
+        self._loss: _Loss | None = None
+        self._end: BaseException | None = None
+        self._finished = False
+        self._wakeup: asyncio.Event | None = None
+        self.peak_data = 0  # the most data events held at once
+        self.lost_total = 0
+
+    def __len__(self) -> int:
+        return len(self._events)
+
+    @property
+    def full(self) -> bool:
+        return self._data >= self.max_buffered
+
+    def put(self, event: Event) -> None:
+        if isinstance(event, StreamMessage | MalformedMessage):
+            if self._data >= self.max_buffered:
+                self._count_loss(event)
+                return
+            self._data += 1
+            if self._data > self.peak_data:
+                self.peak_data = self._data
+        if self._loss is not None:  # a marker arrives while data is being dropped
+            self._close_loss()
+        self._events.append(event)
+        if self._wakeup is not None:
+            self._wakeup.set()
+
+    def _count_loss(self, event: StreamMessage | MalformedMessage) -> None:
+        now = self._wall()
+        loss = self._loss
+        if loss is None:
+            loss = self._loss = _Loss(now)
+        loss.count += 1
+        loss.until = now
+        channel = event.channel or "?"
+        loss.channels[channel] = loss.channels.get(channel, 0) + 1
+        self.lost_total += 1
+
+    def _close_loss(self) -> None:
+        assert self._loss is not None
+        self._events.append(self._loss.marker())
+        self._loss = None
+
+    def finish(self, error: BaseException | None = None) -> None:
+        """No more events: the consumer gets those buffered, then ``error`` (or the end)."""
+        if self._finished:
+            return
+        self._finished = True
+        self._end = error
+        if self._loss is not None:
+            self._close_loss()
+        if self._wakeup is not None:
+            self._wakeup.set()
+
+    def _pop(self) -> Event:
+        event = self._events.popleft()
+        if isinstance(event, StreamMessage | MalformedMessage):
+            self._data -= 1
+            if self._loss is not None:
+                self._close_loss()  # a slot is free: the lost span ends here in the sequence
+        return event
+
+    def take(self, limit: int) -> list[Event]:
+        """Up to ``limit`` buffered events, without waiting (raises the end when drained)."""
+        if not self._events:
+            self._raise_end()
+            return []
+        return [self._pop() for _ in range(min(limit, len(self._events)))]
+
+    def _raise_end(self) -> None:
+        if self._finished:
+            if self._end is not None:
+                raise self._end
+            raise StopAsyncIteration
+
+    async def get(self) -> Event:
+        """The next event; raises the finishing error, or StopAsyncIteration after close."""
+        while not self._events:
+            self._raise_end()
+            if self._wakeup is None:
+                self._wakeup = asyncio.Event()
+            self._wakeup.clear()
+            await self._wakeup.wait()
+        return self._pop()
+
+    async def get_batch(self, limit: int) -> list[Event]:
+        """At least one event (waiting for it), up to ``limit``."""
+        first = await self.get()
+        return [first, *self.take(limit - 1)] if self._events else [first]
