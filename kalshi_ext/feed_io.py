@@ -16,14 +16,10 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self, TypedDict
+from typing import TYPE_CHECKING, Any, Self, TypedDict, Unpack
 
 from kalshi_ext.errors import KalshiError, NotFoundError
 from kalshi_ext.feed import (
-    DEFAULT_MAX_BACKFILL_FAILURES,
-    DEFAULT_OVERLAP_S,
-    DEFAULT_RECONCILE_EVERY_S,
-    DEFAULT_REST_LAG_S,
     Backfill,
     BackfillResult,
     Deliver,
@@ -35,8 +31,6 @@ from kalshi_ext.feed import (
     fill_from_stream,
 )
 from kalshi_ext.live import (
-    DEFAULT_BALANCE_MAX_STALE_S,
-    DEFAULT_LIVE_RECONCILE_EVERY_S,
     Change,
     LivePolicy,
     LivePosition,
@@ -49,6 +43,7 @@ from kalshi_ext.live import (
     live_flow,
     snapshot_filters,
 )
+from kalshi_ext.stream.buffer import DEFAULT_MAX_BUFFERED
 from kalshi_ext.stream.events import (
     ChannelError,
     MalformedMessage,
@@ -73,6 +68,7 @@ class FeedOptions(TypedDict, total=False):
     rest_lag_s: float
     reconcile_every_s: float | None
     max_backfill_failures: int
+    max_buffered: int  # the stream's buffer (kalshi_ext.stream); an overflow is backfilled
 
 
 class LiveOptions(TypedDict, total=False):
@@ -80,6 +76,7 @@ class LiveOptions(TypedDict, total=False):
 
     reconcile_every_s: float | None
     balance_max_stale_s: float
+    max_buffered: int  # the stream's buffer (kalshi_ext.stream); an overflow reconciles
 
 
 _BATCH = 256  # events per hop from the stream's loop, as Stream.__next__ takes them
@@ -154,29 +151,15 @@ def _classify_marker(event: Any, channel: str | None) -> tuple[str, Any]:
 # ---- watch_fills ------------------------------------------------------------------------------
 
 
-def _policy(
-    since: Since,
-    market_tickers: Iterable[str] | None,
-    overlap_s: float,
-    rest_lag_s: float,
-    reconcile_every_s: float | None,
-    max_backfill_failures: int,
-) -> FillFeedPolicy:
-    return FillFeedPolicy(
-        since,
-        market_tickers=market_tickers,
-        overlap_s=overlap_s,
-        rest_lag_s=rest_lag_s,
-        reconcile_every_s=reconcile_every_s,
-        max_backfill_failures=max_backfill_failures,
-    )
-
-
 class _FeedBase:
     """What both fill feeds expose besides iteration."""
 
-    def __init__(self, policy: FillFeedPolicy) -> None:
+    def __init__(
+        self, policy: FillFeedPolicy, market_tickers: list[str] | None, max_buffered: int
+    ) -> None:
         self._policy = policy
+        self._market_tickers = market_tickers
+        self._max_buffered = max_buffered
         self.backfills = 0  # REST walks made (each is one or more pages)
 
     @property
@@ -190,16 +173,21 @@ class FillFeed(_FeedBase):
     stops it. The stream opens at the first ``next()``."""
 
     def __init__(
-        self, client: Client, policy: FillFeedPolicy, market_tickers: Iterable[str] | None
+        self,
+        client: Client,
+        policy: FillFeedPolicy,
+        market_tickers: list[str] | None,
+        max_buffered: int,
     ) -> None:
-        super().__init__(policy)
+        super().__init__(policy, market_tickers, max_buffered)
         self._client = client
-        self._market_tickers = None if market_tickers is None else list(market_tickers)
         self._fills = self._run()
 
     def _run(self) -> Generator[Fill, None, None]:
         client = self._client
-        with client.stream(channels=["fill"], market_tickers=self._market_tickers) as stream:
+        with client.stream(
+            channels=["fill"], market_tickers=self._market_tickers, max_buffered=self._max_buffered
+        ) as stream:
             flow = feed_flow(self._policy, classify_fill_event)
             action = next(flow)
             while True:
@@ -247,16 +235,21 @@ class AsyncFillFeed(_FeedBase):
     (or ``async with``) stops it."""
 
     def __init__(
-        self, client: AsyncClient, policy: FillFeedPolicy, market_tickers: Iterable[str] | None
+        self,
+        client: AsyncClient,
+        policy: FillFeedPolicy,
+        market_tickers: list[str] | None,
+        max_buffered: int,
     ) -> None:
-        super().__init__(policy)
+        super().__init__(policy, market_tickers, max_buffered)
         self._client = client
-        self._market_tickers = None if market_tickers is None else list(market_tickers)
         self._fills = self._run()
 
     async def _run(self) -> AsyncIterator[Fill]:
         client = self._client
-        async with client.stream(channels=["fill"], market_tickers=self._market_tickers) as stream:
+        async with client.stream(
+            channels=["fill"], market_tickers=self._market_tickers, max_buffered=self._max_buffered
+        ) as stream:
             flow = feed_flow(self._policy, classify_fill_event)
             action = next(flow)
             while True:
@@ -299,36 +292,31 @@ class AsyncFillFeed(_FeedBase):
         await self.aclose()
 
 
+def _feed_parts(
+    since: Since, market_tickers: Iterable[str] | None, options: FeedOptions
+) -> tuple[FillFeedPolicy, list[str] | None, int]:
+    settings: dict[str, Any] = dict(options)
+    max_buffered = int(settings.pop("max_buffered", DEFAULT_MAX_BUFFERED))
+    tickers = None if market_tickers is None else list(market_tickers)
+    return FillFeedPolicy(since, market_tickers=tickers, **settings), tickers, max_buffered
+
+
 def watch_fills_sync(
     client: Client,
     since: Since = None,
     market_tickers: Iterable[str] | None = None,
-    *,
-    overlap_s: float = DEFAULT_OVERLAP_S,
-    rest_lag_s: float = DEFAULT_REST_LAG_S,
-    reconcile_every_s: float | None = DEFAULT_RECONCILE_EVERY_S,
-    max_backfill_failures: int = DEFAULT_MAX_BACKFILL_FAILURES,
+    **options: Unpack[FeedOptions],
 ) -> FillFeed:
-    policy = _policy(
-        since, market_tickers, overlap_s, rest_lag_s, reconcile_every_s, max_backfill_failures
-    )
-    return FillFeed(client, policy, market_tickers)
+    return FillFeed(client, *_feed_parts(since, market_tickers, options))
 
 
 def watch_fills_async(
     client: AsyncClient,
     since: Since = None,
     market_tickers: Iterable[str] | None = None,
-    *,
-    overlap_s: float = DEFAULT_OVERLAP_S,
-    rest_lag_s: float = DEFAULT_REST_LAG_S,
-    reconcile_every_s: float | None = DEFAULT_RECONCILE_EVERY_S,
-    max_backfill_failures: int = DEFAULT_MAX_BACKFILL_FAILURES,
+    **options: Unpack[FeedOptions],
 ) -> AsyncFillFeed:
-    policy = _policy(
-        since, market_tickers, overlap_s, rest_lag_s, reconcile_every_s, max_backfill_failures
-    )
-    return AsyncFillFeed(client, policy, market_tickers)
+    return AsyncFillFeed(client, *_feed_parts(since, market_tickers, options))
 
 
 # ---- live_portfolio ---------------------------------------------------------------------------
@@ -396,12 +384,18 @@ class LivePortfolio(_LiveBase):
     """``with client.live_portfolio() as live:``: the view, kept by a background thread."""
 
     def __init__(
-        self, client: Client, state: PortfolioState, policy: LivePolicy, tickers: list[str] | None
+        self,
+        client: Client,
+        state: PortfolioState,
+        policy: LivePolicy,
+        tickers: list[str] | None,
+        max_buffered: int,
     ) -> None:
         super().__init__(state)
         self._client = client
         self._policy = policy
         self._tickers = tickers
+        self._max_buffered = max_buffered
         self._changed = threading.Condition()
         self._listeners: list[queue.SimpleQueue[Change | None]] = []
         self._stop = threading.Event()
@@ -451,7 +445,9 @@ class LivePortfolio(_LiveBase):
                 self._changed.notify_all()
 
     def __enter__(self) -> Self:
-        stream = self._client.stream(channels=LIVE_CHANNELS, market_tickers=self._tickers)
+        stream = self._client.stream(
+            channels=LIVE_CHANNELS, market_tickers=self._tickers, max_buffered=self._max_buffered
+        )
         stream.open()
         self._stream = stream
         self._thread = threading.Thread(
@@ -522,11 +518,13 @@ class AsyncLivePortfolio(_LiveBase):
         state: PortfolioState,
         policy: LivePolicy,
         tickers: list[str] | None,
+        max_buffered: int,
     ) -> None:
         super().__init__(state)
         self._client = client
         self._policy = policy
         self._tickers = tickers
+        self._max_buffered = max_buffered
         self._changed = asyncio.Condition()
         self._listeners: list[asyncio.Queue[Change | None]] = []
         self._task: asyncio.Task[None] | None = None
@@ -576,7 +574,9 @@ class AsyncLivePortfolio(_LiveBase):
                 self._changed.notify_all()
 
     async def __aenter__(self) -> Self:
-        stream = self._client.stream(channels=LIVE_CHANNELS, market_tickers=self._tickers)
+        stream = self._client.stream(
+            channels=LIVE_CHANNELS, market_tickers=self._tickers, max_buffered=self._max_buffered
+        )
         await stream.open()
         self._stream = stream
         self._task = asyncio.create_task(self._drive(stream), name="kalshi-live-portfolio")
@@ -636,37 +636,24 @@ class AsyncLivePortfolio(_LiveBase):
             self._listeners.remove(listener)
 
 
-def _live_policy(reconcile_every_s: float | None, balance_max_stale_s: float) -> LivePolicy:
-    return LivePolicy(reconcile_every_s=reconcile_every_s, balance_max_stale_s=balance_max_stale_s)
+def _live_parts(
+    market_tickers: Iterable[str] | None, options: LiveOptions
+) -> tuple[PortfolioState, LivePolicy, list[str] | None, int]:
+    settings: dict[str, Any] = dict(options)
+    max_buffered = int(settings.pop("max_buffered", DEFAULT_MAX_BUFFERED))
+    tickers = None if market_tickers is None else list(market_tickers)
+    return PortfolioState(tickers), LivePolicy(**settings), tickers, max_buffered
 
 
 def live_portfolio_sync(
-    client: Client,
-    market_tickers: Iterable[str] | None = None,
-    *,
-    reconcile_every_s: float | None = DEFAULT_LIVE_RECONCILE_EVERY_S,
-    balance_max_stale_s: float = DEFAULT_BALANCE_MAX_STALE_S,
+    client: Client, market_tickers: Iterable[str] | None = None, **options: Unpack[LiveOptions]
 ) -> LivePortfolio:
-    tickers = None if market_tickers is None else list(market_tickers)
-    return LivePortfolio(
-        client,
-        PortfolioState(tickers),
-        _live_policy(reconcile_every_s, balance_max_stale_s),
-        tickers,
-    )
+    return LivePortfolio(client, *_live_parts(market_tickers, options))
 
 
 def live_portfolio_async(
     client: AsyncClient,
     market_tickers: Iterable[str] | None = None,
-    *,
-    reconcile_every_s: float | None = DEFAULT_LIVE_RECONCILE_EVERY_S,
-    balance_max_stale_s: float = DEFAULT_BALANCE_MAX_STALE_S,
+    **options: Unpack[LiveOptions],
 ) -> AsyncLivePortfolio:
-    tickers = None if market_tickers is None else list(market_tickers)
-    return AsyncLivePortfolio(
-        client,
-        PortfolioState(tickers),
-        _live_policy(reconcile_every_s, balance_max_stale_s),
-        tickers,
-    )
+    return AsyncLivePortfolio(client, *_live_parts(market_tickers, options))
