@@ -117,6 +117,22 @@ def order_from_stream(msg: Any) -> Order:
     )
 
 
+def _order_state(order: Order) -> tuple[str, ...]:
+    """What a change of an order is judged by (REST and the stream differ in legacy fields)."""
+    return (
+        order.status,
+        order.yes_price_dollars,
+        order.fill_count_fp,
+        order.remaining_count_fp,
+        order.initial_count_fp,
+        order.taker_fill_cost_dollars,
+        order.maker_fill_cost_dollars,
+        order.taker_fees_dollars,
+        order.maker_fees_dollars,
+        order.client_order_id,
+    )
+
+
 def _updated_ms(order: Order) -> int | None:
     moment = order.last_update_time
     return None if moment is None or isinstance(moment, Unset) else _datetime_ms(moment)
@@ -229,7 +245,7 @@ class PortfolioState:
                 held_ms, new_ms = _updated_ms(held), _updated_ms(order)
                 if held_ms is not None and new_ms is not None and new_ms < held_ms:
                     return []  # older than what the view holds
-                if held == order:
+                if _order_state(held) == _order_state(order):
                     return []
             if order.status == "resting":
                 self._orders[order.order_id] = order

@@ -1,0 +1,144 @@
+"""watch_fills and live_portfolio on the LocalExchange: its WebSocket, its REST, its faults."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+
+from kalshi_ext import Client
+from kalshi_ext.feed import ResumePoint
+from kalshi_ext.feed_io import FillFeed
+from kalshi_ext.testing import LocalExchange
+from kalshi_generated.models import Fill
+
+TICKER = "KXDEMO-26DEC31-T50"
+FAST = {"retry_base_delay": 0.01, "retry_max_delay": 0.05}
+# Tight timings so faults heal in a fraction of a second (the defaults suit Kalshi).
+FEED = {"overlap_s": 1.0, "rest_lag_s": 0.0, "reconcile_every_s": 0.3}
+
+
+@pytest.fixture
+def client(kalshi_exchange: LocalExchange) -> Iterator[Client]:
+    with kalshi_exchange.client(ws_base_url=kalshi_exchange.ws_url, **FAST) as client:
+        yield client
+
+
+def cross(client: Client, exchange: LocalExchange, count: int = 1) -> None:
+    """Buy `count` contracts at the best ask: `count` taker fills at most (one per level)."""
+    best_ask = exchange.book(TICKER).best_ask
+    assert best_ask is not None
+    client.create_order(ticker=TICKER, side="bid", count=count, price=Decimal(best_ask) / 100)
+
+
+def take(feed: FillFeed, count: int, timeout: float = 20.0) -> list[Fill]:
+    """The feed's next `count` fills, read on a thread so a hang fails the test."""
+    got: list[Fill] = []
+    errors: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            for _ in range(count):
+                got.append(next(feed))
+        except BaseException as error:
+            errors.append(error)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout)
+    assert not errors, errors
+    assert len(got) == count, f"only {len(got)} of {count} fills came in {timeout} s"
+    return got
+
+
+def exchange_fill_ids(exchange: LocalExchange) -> list[str]:
+    return [f.fill_id for f in exchange.fills]
+
+
+def test_a_fill_suppressed_on_the_stream_is_delivered_exactly_once(
+    client: Client, kalshi_exchange: LocalExchange
+) -> None:
+    with client.watch_fills(**FEED) as feed:
+        cross(client, kalshi_exchange)
+        (first,) = take(feed, 1)  # the stream is open from here on
+        kalshi_exchange.inject_ws_fault(kind="suppress", channel="fill")
+        cross(client, kalshi_exchange)  # never sent on the stream
+        cross(client, kalshi_exchange)
+        later = take(feed, 2)
+        cross(client, kalshi_exchange)
+        (last,) = take(feed, 1)
+        delivered = [first.fill_id, *(f.fill_id for f in later), last.fill_id]
+        assert sorted(delivered) == sorted(exchange_fill_ids(kalshi_exchange))
+        assert len(set(delivered)) == 4
+        assert kalshi_exchange.pending_ws_faults == 0
+
+
+def test_fills_missed_while_the_connection_was_down_arrive_once_in_order(
+    client: Client, kalshi_exchange: LocalExchange
+) -> None:
+    with client.watch_fills(**{**FEED, "reconcile_every_s": None}) as feed:
+        cross(client, kalshi_exchange)
+        take(feed, 1)
+        kalshi_exchange.inject_ws_fault(kind="drop")
+        for _ in range(3):
+            cross(client, kalshi_exchange)
+        rest = take(feed, 3)
+        assert [f.fill_id for f in rest] == exchange_fill_ids(kalshi_exchange)[1:]
+        assert feed.backfills >= 2  # the start, and the gap after the reconnect
+
+
+def test_a_restart_from_the_resume_point_delivers_only_newer_fills(
+    client: Client, kalshi_exchange: LocalExchange
+) -> None:
+    with client.watch_fills(**FEED) as feed:
+        cross(client, kalshi_exchange)
+        cross(client, kalshi_exchange)
+        before = take(feed, 2)
+        saved = feed.resume_point.to_dict()
+    assert saved["last_fill_id"] == before[-1].fill_id
+    cross(client, kalshi_exchange)  # while no process watches
+    with client.watch_fills(ResumePoint.from_dict(saved), **FEED) as feed:
+        cross(client, kalshi_exchange)
+        after = take(feed, 2)
+        assert [f.fill_id for f in after] == exchange_fill_ids(kalshi_exchange)[2:]
+
+
+def test_a_stream_fill_reads_as_the_rest_fill(
+    client: Client, kalshi_exchange: LocalExchange
+) -> None:
+    with client.watch_fills(**FEED) as feed:
+        take(feed, 0)
+        time.sleep(0.1)
+        cross(client, kalshi_exchange)
+        (streamed,) = take(feed, 1)
+    (listed,) = client.iter_fills()
+    from kalshi_ext.feed import normalize_rest_fill
+
+    assert streamed == normalize_rest_fill(listed)
+
+
+async def test_async_watch_fills_and_live_portfolio(kalshi_exchange: LocalExchange) -> None:
+    async with kalshi_exchange.async_client(ws_base_url=kalshi_exchange.ws_url, **FAST) as client:
+        async with client.live_portfolio(reconcile_every_s=0.3) as live:
+            feed = client.watch_fills(**FEED)
+            # The best bid (others bid 47-49, ask 51-53): an ask at 50 trades with it first.
+            resting = await client.create_order(ticker=TICKER, side="bid", count=3, price="0.50")
+            await live.wait_for(lambda view: resting.order_id in view.orders, timeout=10)
+            kalshi_exchange.add_other_order(TICKER, "ask", 50, 1)  # fills one of ours
+            fill = await asyncio.wait_for(anext(feed), 10)
+            assert fill.order_id == resting.order_id
+            await live.wait_for(
+                lambda view: view.orders[resting.order_id].remaining_count_fp == "2.00",
+                timeout=10,
+            )
+            await live.wait_for(
+                lambda view: view.balance.balance == kalshi_exchange.balance_cents(), timeout=10
+            )
+            await client.cancel_order(order_id=resting.order_id)
+            await live.wait_for(lambda view: view.order_status(resting.order_id) == "canceled", 10)
+            assert live.positions[TICKER].position_fp == "1.00"
+            await feed.aclose()
