@@ -149,7 +149,9 @@ class Connection:
             await asyncio.wait({ready, self._task}, return_when=asyncio.FIRST_COMPLETED)
         finally:
             ready.cancel()
-        if not self._ready.is_set():
+        # `ready` itself, not the event: a loss right after the restore clears the event before
+        # this task resumes, and the reader is already reconnecting (a Reconnected will follow).
+        if ready.cancelled():
             self._buffer._raise_end()  # the run loop ended first: raise its error
             raise StreamConnectionError("the stream ended before it was ready")
 
