@@ -495,11 +495,16 @@ class LivePortfolio(_LiveBase):
                 self._changed.wait(left)
 
     def changes(self) -> Iterator[Change]:
-        """Every change from now on, in order, until the view closes (consume it or close it:
-        the changes wait for the iterator)."""
+        """Every change from this call on, in order, until the view closes (consume it or
+        close it: the changes wait for the iterator)."""
         listener: queue.SimpleQueue[Change | None] = queue.SimpleQueue()
-        with self._changed:
+        with self._changed:  # registered now, not at the first next()
             self._listeners.append(listener)
+            if self._thread is None or not self._thread.is_alive():
+                listener.put(None)
+        return self._drain(listener)
+
+    def _drain(self, listener: queue.SimpleQueue[Change | None]) -> Iterator[Change]:
         try:
             while (change := listener.get()) is not None:
                 yield change
@@ -623,11 +628,15 @@ class AsyncLivePortfolio(_LiveBase):
         async with asyncio.timeout(timeout):
             await until()
 
-    async def changes(self) -> AsyncIterator[Change]:
-        """Every change from now on, in order, until the view closes."""
+    def changes(self) -> AsyncIterator[Change]:
+        """Every change from this call on, in order, until the view closes."""
         listener: asyncio.Queue[Change | None] = asyncio.Queue()
-        async with self._changed:
-            self._listeners.append(listener)
+        self._listeners.append(listener)  # registered now, not at the first anext()
+        if self._task is None or self._task.done():
+            listener.put_nowait(None)
+        return self._drain(listener)
+
+    async def _drain(self, listener: asyncio.Queue[Change | None]) -> AsyncIterator[Change]:
         try:
             while (change := await listener.get()) is not None:
                 yield change

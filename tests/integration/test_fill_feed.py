@@ -122,23 +122,46 @@ def test_a_stream_fill_reads_as_the_rest_fill(
 
 
 async def test_async_watch_fills_and_live_portfolio(kalshi_exchange: LocalExchange) -> None:
-    async with kalshi_exchange.async_client(ws_base_url=kalshi_exchange.ws_url, **FAST) as client:
-        async with client.live_portfolio(reconcile_every_s=0.3) as live:
-            feed = client.watch_fills(**FEED)
-            # The best bid (others bid 47-49, ask 51-53): an ask at 50 trades with it first.
-            resting = await client.create_order(ticker=TICKER, side="bid", count=3, price="0.50")
-            await live.wait_for(lambda view: resting.order_id in view.orders, timeout=10)
-            kalshi_exchange.add_other_order(TICKER, "ask", 50, 1)  # fills one of ours
-            fill = await asyncio.wait_for(anext(feed), 10)
-            assert fill.order_id == resting.order_id
-            await live.wait_for(
-                lambda view: view.orders[resting.order_id].remaining_count_fp == "2.00",
-                timeout=10,
-            )
-            await live.wait_for(
-                lambda view: view.balance.balance == kalshi_exchange.balance_cents(), timeout=10
-            )
-            await client.cancel_order(order_id=resting.order_id)
-            await live.wait_for(lambda view: view.order_status(resting.order_id) == "canceled", 10)
-            assert live.positions[TICKER].position_fp == "1.00"
-            await feed.aclose()
+    client = kalshi_exchange.async_client(ws_base_url=kalshi_exchange.ws_url, **FAST)
+    async with client, client.live_portfolio(reconcile_every_s=0.3) as live:
+        feed = client.watch_fills(**FEED)
+        # The best bid (others bid 47-49, ask 51-53): an ask at 50 trades with it first.
+        resting = await client.create_order(ticker=TICKER, side="bid", count=3, price="0.50")
+        await live.wait_for(lambda view: resting.order_id in view.orders, timeout=10)
+        kalshi_exchange.add_other_order(TICKER, "ask", 50, 1)  # fills one of ours
+        fill = await asyncio.wait_for(anext(feed), 10)
+        assert fill.order_id == resting.order_id
+        await live.wait_for(
+            lambda view: view.orders[resting.order_id].remaining_count_fp == "2.00",
+            timeout=10,
+        )
+        await live.wait_for(
+            lambda view: view.balance.balance == kalshi_exchange.balance_cents(), timeout=10
+        )
+        await client.cancel_order(order_id=resting.order_id)
+        await live.wait_for(lambda view: view.order_status(resting.order_id) == "canceled", 10)
+        assert live.positions[TICKER].position_fp == "1.00"
+        await feed.aclose()
+
+
+def test_sync_live_portfolio_waits_iterates_and_heals_a_suppressed_update(
+    client: Client, kalshi_exchange: LocalExchange
+) -> None:
+    with client.live_portfolio(reconcile_every_s=0.3) as live:
+        changes = live.changes()
+        kalshi_exchange.inject_ws_fault(kind="suppress", channel="user_orders")
+        resting = client.create_order(ticker=TICKER, side="bid", count=2, price="0.50")
+        # The order's user_order frame never came: the next reconcile finds the order.
+        live.wait_for(lambda view: resting.order_id in view.orders, timeout=10)
+        seen = []
+        for change in changes:
+            seen.append(type(change).__name__)
+            if type(change).__name__ == "OrderChanged":
+                break
+        assert seen[-1] == "OrderChanged"
+        client.cancel_order(order_id=resting.order_id)
+        live.wait_for(lambda view: view.order_status(resting.order_id) == "canceled", timeout=10)
+        live.wait_for(lambda view: view.balance.balance == kalshi_exchange.balance_cents(), 10)
+        assert live.orders == {}
+    with pytest.raises(RuntimeError, match="closed"):
+        live.wait_for(lambda view: False)
