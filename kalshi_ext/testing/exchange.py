@@ -190,7 +190,7 @@ class LocalExchange:
         server, thread = self._server, self._thread
         if server is None or thread is None:
             return
-        self._ws.abort_all()  # open WebSockets (a stalled one above all) would delay shutdown
+        self._ws.detach()  # open WebSockets (a stalled one above all) would delay shutdown
         server.should_exit = True
         thread.join(_START_TIMEOUT_S)
         self._server = self._thread = None
@@ -253,9 +253,11 @@ class LocalExchange:
         return self._state.engine.now()
 
     def reset(self) -> None:
-        """Start over: fresh account and books (same seed), no faults, an empty request log.
+        """Start over: fresh account and books (same seed), no faults, empty logs.
 
-        Registered keys and the server stay, so one running exchange can serve many tests.
+        Open WebSocket connections are cut (a client of the old account must not see the new
+        one's frames or take its faults). Registered keys and the server stay, so one running
+        exchange can serve many tests.
         """
         engine = self._new_engine()
         engine.listener = self._ws.publish
@@ -263,6 +265,7 @@ class LocalExchange:
             self._state.engine = engine
         self._faults.clear()
         self._faults.clear_log()
+        self._ws.drop_all()
         self._ws.faults.clear()
         self._ws.clear_logs()
 

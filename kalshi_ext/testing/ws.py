@@ -236,7 +236,8 @@ class WsServer:
 
     @property
     def open_connections(self) -> int:
-        return len(self._connections)
+        """Accepted connections not yet closed, dropped or closing."""
+        return len(self._live())
 
     def clear_logs(self) -> None:
         with self._lock:
@@ -260,15 +261,19 @@ class WsServer:
         if fault.kind in CONNECTION_KINDS or (fault.kind == "error" and fault.channel):
             self._on_loop(self._apply_pending)
 
-    def abort_all(self) -> None:
-        """Cut every connection (the server is stopping; a stalled peer would hold it up)."""
+    def drop_all(self) -> None:
+        """Cut every open connection; on return none of them gets another frame or fault."""
 
-        def abort() -> None:
+        def drop() -> None:
             for connection in list(self._connections):
                 with contextlib.suppress(RuntimeError):
                     connection.drop()
 
-        self._on_loop(abort)
+        self._on_loop(drop)
+
+    def detach(self) -> None:
+        """The server is stopping: cut every connection (a stalled peer would hold it up)."""
+        self.drop_all()
         with self._lock:
             self._loop = None
 
@@ -360,8 +365,8 @@ class WsServer:
 
     def _apply_pending(self) -> None:
         """Fire pending connection faults on open connections, and channel errors on their subs."""
-        for connection in list(self._connections):
-            if connection.ending or connection.stalled:
+        for connection in self._live():
+            if connection.stalled:
                 continue
             fault = self.faults.take(CONNECTION_KINDS)
             if fault is None:
@@ -373,9 +378,12 @@ class WsServer:
                 connection.close(fault.code)
             else:
                 connection.stall()
-        for connection in list(self._connections):
+        for connection in self._live():
             for subscription in list(connection.subscriptions.values()):
                 self._channel_error(connection, subscription)
+
+    def _live(self) -> list[Connection]:
+        return [c for c in self._connections if not c.ending]
 
     def _channel_error(self, connection: Connection, subscription: Subscription) -> None:
         fault = self.faults.take(frozenset({"error"}), subscription.channel)
@@ -391,7 +399,7 @@ class WsServer:
 
     def _fan_out(self, items: list[Publication]) -> None:
         for item in items:
-            for connection in list(self._connections):
+            for connection in self._live():
                 for subscription in list(connection.subscriptions.values()):
                     if subscription.channel == item.channel and subscription.wants(
                         item.market_ticker
