@@ -63,7 +63,9 @@ JSON = dict[str, Any]
 
 WS_PATH = "/trade-api/ws/v2"
 TERMINAL_ERROR_CODES = frozenset({10, 25})  # Kalshi: "the user must resubscribe"
-_TICKER_RE = re.compile(r"^[A-Z0-9-]+$")
+# The AsyncAPI pattern is ^[A-Z0-9-]+$, yet its own examples hold tickers like
+# HIGHNY-22DEC23-B53.5: a dot is accepted too.
+_TICKER_RE = re.compile(r"^[A-Z0-9.-]+$")
 _APPLY_TIMEOUT_S = 5.0
 
 # Kalshi's error names (the `msg` of its error frames), from the AsyncAPI document's code table.

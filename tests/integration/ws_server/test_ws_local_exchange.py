@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import aiohttp
@@ -26,36 +25,6 @@ from tests.integration.ws_kit import (
     connect,
     ws_headers,
 )
-
-
-@pytest.fixture(scope="module")
-def running() -> Iterator[LocalExchange]:
-    with LocalExchange(seed=11) as exchange:
-        yield exchange
-
-
-@pytest.fixture
-def ex(running: LocalExchange) -> LocalExchange:
-    running.reset()
-    return running
-
-
-@pytest.fixture(scope="module")
-def checker() -> FrameChecker:
-    return FrameChecker.load()
-
-
-@pytest.fixture
-async def ws(ex: LocalExchange, checker: FrameChecker) -> AsyncIterator[RawWs]:
-    async with connect(ex, checker) as connection:
-        yield connection
-
-
-@pytest.fixture
-async def rest(ex: LocalExchange) -> AsyncIterator[Rest]:
-    client = Rest(ex)
-    yield client
-    await client.aclose()
 
 
 def of_type(frames: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:

@@ -6,7 +6,6 @@ Frames are validated against Kalshi's AsyncAPI payload schemas as they arrive (w
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import aiohttp
@@ -14,36 +13,6 @@ import pytest
 
 from kalshi_ext.testing import LocalExchange
 from tests.integration.ws_kit import TIMEOUT_S, FrameChecker, RawWs, Rest, connect
-
-
-@pytest.fixture(scope="module")
-def running() -> Iterator[LocalExchange]:
-    with LocalExchange(seed=12) as exchange:
-        yield exchange
-
-
-@pytest.fixture
-def ex(running: LocalExchange) -> LocalExchange:
-    running.reset()
-    return running
-
-
-@pytest.fixture(scope="module")
-def checker() -> FrameChecker:
-    return FrameChecker.load()
-
-
-@pytest.fixture
-async def ws(ex: LocalExchange, checker: FrameChecker) -> AsyncIterator[RawWs]:
-    async with connect(ex, checker) as connection:
-        yield connection
-
-
-@pytest.fixture
-async def rest(ex: LocalExchange) -> AsyncIterator[Rest]:
-    client = Rest(ex)
-    yield client
-    await client.aclose()
 
 
 async def wait_for(condition: Any, what: str) -> None:
