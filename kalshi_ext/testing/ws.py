@@ -259,9 +259,20 @@ class WsServer:
             loop.call_soon_threadsafe(self._fan_out, items)
 
     def inject(self, fault: WsFault) -> None:
-        self.faults.add(fault)
-        if fault.kind in CONNECTION_KINDS or (fault.kind == "error" and fault.channel):
-            self._on_loop(self._apply_pending)
+        """Add a fault on the server loop, after the frames of every change made before it.
+
+        A change's frames are fanned out by a callback queued on the loop; adding the fault
+        there, behind them, keeps it off frames of changes that happened before the call.
+        """
+        fault.validate()
+
+        def add() -> None:
+            self.faults.add(fault)
+            if fault.kind in CONNECTION_KINDS or (fault.kind == "error" and fault.channel):
+                self._apply_pending()
+
+        if not self._on_loop(add):
+            self.faults.add(fault)  # no connection yet: nothing is queued
 
     def drop_all(self) -> None:
         """Cut every open connection; on return none of them gets another frame or fault."""
@@ -279,18 +290,18 @@ class WsServer:
         with self._lock:
             self._loop = None
 
-    def _on_loop(self, action: Callable[[], None]) -> None:
-        """Run `action` on the server loop and wait for it, so a fault has acted on return."""
+    def _on_loop(self, action: Callable[[], None]) -> bool:
+        """Run `action` on the server loop and wait for it; False when there is no loop."""
         loop = self._loop
         if loop is None or loop.is_closed():
-            return
+            return False
         try:
             running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
         except RuntimeError:
             running = None
         if running is loop:
             action()
-            return
+            return True
         done: concurrent.futures.Future[None] = concurrent.futures.Future()
 
         def call() -> None:
@@ -304,8 +315,9 @@ class WsServer:
         try:
             loop.call_soon_threadsafe(call)
         except RuntimeError:
-            return
+            return False
         done.result(timeout=_APPLY_TIMEOUT_S)
+        return True
 
     # ---- the server loop ----------------------------------------------------------------
 
