@@ -99,7 +99,7 @@ ERROR_NAMES: dict[int, str] = {
 
 
 class Handshake(NamedTuple):
-    """One WebSocket upgrade attempt: 101 accepted, 401 refused (`detail` says why)."""
+    """One WebSocket upgrade attempt: 101 accepted, else refused (`detail` says why)."""
 
     key_id: str | None
     timestamp: str | None
@@ -331,6 +331,9 @@ class WsServer:
             return
         headers = Headers(scope=scope)
         try:
+            refusal = self.faults.take(frozenset({"refuse"}))
+            if refusal is not None and refusal.status is not None:
+                raise ExchangeError(refusal.status, "injected_fault", "injected handshake refusal")
             self.keys.verify(headers, "GET", WS_PATH, self.clock())
         except ExchangeError as error:
             self._log_handshake(headers, error.status, error.message)

@@ -11,6 +11,8 @@ Kinds (names fixed by the test kit's contract):
 - `skip_seq`, `dup_seq`, `reset_seq`: the next order_group_updates frame's seq jumps one
   number ahead, is sent twice with the same seq, or restarts at 1.
 - `delay_reply`: the next command reply is held for `delay_s` while data frames keep flowing.
+- `refuse`: the next handshake is answered with HTTP `status` (403 as CloudFront sends, 503...)
+  instead of being checked; nothing is accepted.
 - `error`: with `channel`, an error frame `{"type": "error", "sid": S, "msg": {"code": code}}`
   on that channel's subscription; codes 10 and 25 (Kalshi's terminal errors) also end the
   subscription. Without `channel`, the next command is not executed and is answered with an
@@ -19,7 +21,7 @@ Kinds (names fixed by the test kit's contract):
 `drop`, `close` and `stall` act at once on the open connections (oldest first, one use each);
 uses left over act on the next connections right after their handshake. `error` with a channel
 acts at once on open subscriptions of that channel, then on the next subscriptions to it. The
-other kinds wait for the frame or command they change. Each fault fires `times` times.
+other kinds wait for the frame, command or handshake they change. Each fault fires `times` times.
 """
 
 from __future__ import annotations
@@ -41,10 +43,11 @@ WsFaultKind = Literal[
     "delay_reply",
     "error",
     "stall",
+    "refuse",
 ]
 WS_FAULT_KINDS: tuple[WsFaultKind, ...] = (
     "drop", "close", "suppress", "skip_seq", "dup_seq", "reset_seq", "delay_reply", "error",
-    "stall",
+    "stall", "refuse",
 )  # fmt: skip
 CONNECTION_KINDS: frozenset[WsFaultKind] = frozenset({"drop", "close", "stall"})
 SEQ_KINDS: frozenset[WsFaultKind] = frozenset({"skip_seq", "dup_seq", "reset_seq"})
@@ -58,6 +61,7 @@ class WsFault:
     code: int | None = None
     channel: str | None = None
     delay_s: float = 0.0
+    status: int | None = None
 
     def validate(self) -> None:
         """Raise ValueError saying what to fix when the fault cannot fire as asked."""
@@ -69,10 +73,14 @@ class WsFault:
             raise ValueError(
                 f"channel must be one of {', '.join(MESSAGE_TYPES)}, got {self.channel!r}"
             )
-        if self.channel is not None and self.kind in (*CONNECTION_KINDS, "delay_reply"):
+        if self.channel is not None and self.kind in (*CONNECTION_KINDS, "delay_reply", "refuse"):
             raise ValueError(f"kind {self.kind!r} does not take a channel")
         if self.kind == "close" and (self.code is None or not 1000 <= self.code <= 4999):
             raise ValueError(f"kind 'close' needs a close code 1000..4999, got {self.code!r}")
+        if self.kind == "refuse" and (self.status is None or not 400 <= self.status <= 599):
+            raise ValueError(f"kind 'refuse' needs an HTTP status 400..599, got {self.status!r}")
+        if self.status is not None and self.kind != "refuse":
+            raise ValueError(f"kind {self.kind!r} does not take a status")
         if self.kind == "error" and (self.code is None or self.code < 1):
             raise ValueError(f"kind 'error' needs a positive Kalshi error code, got {self.code!r}")
         if self.kind == "suppress" and self.channel is None:
