@@ -511,7 +511,7 @@ class WsServer:
         if not isinstance(channels, list) or not channels:
             raise CommandError(3)
         for channel in channels:
-            if channel not in MESSAGE_TYPES:
+            if not isinstance(channel, str) or channel not in MESSAGE_TYPES:
                 served = ", ".join(MESSAGE_TYPES)
                 raise CommandError(8, f"{channel!r} (the local exchange serves {served})")
         markets = _markets(params, required=False)
