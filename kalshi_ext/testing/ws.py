@@ -33,6 +33,7 @@ import concurrent.futures
 import contextlib
 import itertools
 import json
+import logging
 import re
 import threading
 import time
@@ -60,6 +61,7 @@ from kalshi_ext.testing.ws_frames import (
 )
 
 JSON = dict[str, Any]
+logger = logging.getLogger("kalshi_ext.testing.exchange")
 
 WS_PATH = "/trade-api/ws/v2"
 TERMINAL_ERROR_CODES = frozenset({10, 25})  # Kalshi: "the user must resubscribe"
@@ -464,6 +466,9 @@ class WsServer:
             replies, created = self._execute(connection, payload)
         except CommandError as error:
             replies = [{"type": "error", "msg": error_msg(error.code, error.detail)}]
+        except Exception:  # a bug here must not end the connection unexplained
+            logger.exception("local exchange WebSocket failed on %r", text)
+            replies = [{"type": "error", "msg": error_msg(1, "the local exchange failed")}]
         if command_id:  # 0 means "no id"
             replies = [{"id": command_id, **reply} for reply in replies]
         delay = self.faults.take(frozenset({"delay_reply"}))
