@@ -99,3 +99,20 @@ def test_any_text_gets_a_reply(text: str) -> None:
     assert frames
     for frame in frames:
         CHECKER.check(frame)
+
+
+def test_a_bug_in_a_command_is_logged_and_answered_with_error_1(
+    monkeypatch: Any, caplog: Any
+) -> None:
+    ws = server()
+    connection = Connection(1, _unused_send, None)
+
+    def broken(*args: Any) -> Any:
+        raise KeyError("bug")
+
+    monkeypatch.setattr(ws, "_execute", broken)
+    ws._on_command(connection, json.dumps({"id": 4, "cmd": "list_subscriptions"}))
+    (frame,) = replies(connection)
+    CHECKER.check(frame)
+    assert frame["id"] == 4 and frame["msg"]["code"] == 1
+    assert "local exchange WebSocket failed" in caplog.text
