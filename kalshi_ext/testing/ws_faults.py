@@ -26,11 +26,11 @@ other kinds wait for the frame, command or handshake they change. Each fault fir
 
 from __future__ import annotations
 
-import threading
 from typing import Literal
 
 from attrs import define
 
+from kalshi_ext.testing.faults import PendingFaults
 from kalshi_ext.testing.ws_frames import MESSAGE_TYPES
 
 WsFaultKind = Literal[
@@ -99,29 +99,18 @@ class WsFaultPlan:
     """Pending WebSocket faults, added from test threads and consumed on the server loop."""
 
     def __init__(self) -> None:
-        self._faults: list[WsFault] = []
-        self._lock = threading.Lock()
+        self._faults = PendingFaults[WsFault]()
 
     def add(self, fault: WsFault) -> None:
         fault.validate()
-        with self._lock:
-            self._faults.append(fault)
+        self._faults.add(fault)
 
     def take(self, kinds: frozenset[WsFaultKind], channel: str | None = None) -> WsFault | None:
         """The oldest pending fault of one of `kinds` (and `channel`), using up one firing."""
-        with self._lock:
-            for fault in self._faults:
-                if fault.kind in kinds and fault.channel == channel:
-                    fault.remaining -= 1
-                    if fault.remaining == 0:
-                        self._faults.remove(fault)
-                    return fault
-        return None
+        return self._faults.take(lambda fault: fault.kind in kinds and fault.channel == channel)
 
     def clear(self) -> None:
-        with self._lock:
-            self._faults.clear()
+        self._faults.clear()
 
     def pending(self) -> int:
-        with self._lock:
-            return sum(fault.remaining for fault in self._faults)
+        return self._faults.pending()
