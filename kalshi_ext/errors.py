@@ -220,7 +220,9 @@ class APIStatusError(KalshiError):
 
     def __repr__(self) -> str:
         code = None if self.code is None else _capped(self.code, _CODE_IN_STR)
-        request_id = None if self.request_id is None else _capped(self.request_id, _REQUEST_ID_IN_STR)
+        request_id = (
+            None if self.request_id is None else _capped(self.request_id, _REQUEST_ID_IN_STR)
+        )
         return (
             f"{type(self).__name__}(status_code={self.status_code!r}, code={code!r}, "
             f"message={_capped(self.message, _MESSAGE_IN_STR)!r}, method={self.method!r}, "
