@@ -23,8 +23,8 @@ from typing import Any, Generic, Self, TypedDict, TypeVar, Unpack, overload
 
 import httpx
 
-from kalshi_ext.auth import KalshiAuth
-from kalshi_ext.config import ConfigError, KalshiConfig
+from kalshi_ext.auth import CrossOriginGuard, KalshiAuth
+from kalshi_ext.config import ConfigError, KalshiConfig, RedactedHeaders
 from kalshi_ext.errors import ArgumentTypeError, ClientClosedError
 from kalshi_ext.flow import (
     AsyncSend,
@@ -414,6 +414,17 @@ class _ClientBase(PortfolioOperations):
             options["limits"] = self.config.limits
         return options
 
+    def _redirect_guard(self) -> CrossOriginGuard:
+        """Keeps KALSHI-ACCESS-* and extra_headers off a redirect to another origin, which
+        `client.http` follows when a caller asks it to."""
+        return CrossOriginGuard(self.config.origin, frozenset(self.config.extra_headers))
+
+    @staticmethod
+    def _redact_headers(http: httpx.Client | httpx.AsyncClient) -> None:
+        # httpx rebuilds the client's headers as a plain Headers; its repr would show
+        # extra_headers' values.
+        http._headers = RedactedHeaders(http.headers)
+
     def _bind_generated(self, http: httpx.Client | httpx.AsyncClient) -> AuthenticatedClient:
         generated = AuthenticatedClient(
             base_url=self.config.base_url, token="", follow_redirects=False
@@ -500,8 +511,13 @@ class Client(_ClientBase):
         super().__init__(key_id, private_key_path, private_key, **options)
         self._sleep = sleep
         self.http = httpx.Client(
-            auth=self.auth, transport=transport, http2=self.config.http2, **self._http_options()
+            auth=self.auth,
+            transport=transport,
+            http2=self.config.http2,
+            event_hooks={"request": [self._redirect_guard()]},
+            **self._http_options(),
         )
+        self._redact_headers(self.http)
         self.generated = self._bind_generated(self.http)
         self._send: SyncSend = functools.partial(send_sync, self.http)
 
@@ -550,8 +566,10 @@ class AsyncClient(_ClientBase):
             auth=self.auth,
             transport=transport or pool,
             http2=self.config.http2,
+            event_hooks={"request": [self._redirect_guard().on_async_request]},
             **self._http_options(),
         )
+        self._redact_headers(self.http)
         self.generated = self._bind_generated(self.http)
         self._send: AsyncSend = functools.partial(send_async, self.http)
         if pool is not None:

@@ -26,6 +26,7 @@ __all__ = [
     "ConfigError",
     "FrozenHeaders",
     "KalshiConfig",
+    "RedactedHeaders",
     "origin_of",
 ]
 
@@ -103,6 +104,37 @@ class FrozenHeaders(Mapping[str, str]):
     def __repr__(self) -> str:
         masked = dict.fromkeys(self._headers, "***")
         return f"FrozenHeaders({masked!r})"
+
+
+class RedactedHeaders(httpx.Headers):
+    """httpx.Headers whose repr shows the values of well-known harmless headers only.
+
+    Used for ``client.http.headers`` (they hold extra_headers) and for every request once sent
+    (it held KALSHI-ACCESS-*), so a logged or printed request shows no secret.
+    """
+
+    SHOWN: frozenset[str] = frozenset(
+        {
+            "accept",
+            "accept-encoding",
+            "connection",
+            "content-length",
+            "content-type",
+            "host",
+            "transfer-encoding",
+            "user-agent",
+        }
+    )
+
+    def __repr__(self) -> str:
+        shown = [
+            (name, value if name.lower() in self.SHOWN else "[secret]")
+            for name, value in self.multi_items()
+        ]
+        names = [name.lower() for name, _ in shown]
+        if len(set(names)) == len(names):
+            return f"{type(self).__name__}({dict(shown)!r})"
+        return f"{type(self).__name__}({shown!r})"
 
 
 def origin_of(url: str | httpx.URL) -> str:

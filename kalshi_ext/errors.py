@@ -26,6 +26,7 @@ server's message and request id are cut); the whole body stays on ``content``.
 
 from __future__ import annotations
 
+import contextlib
 import http
 import json
 import time
@@ -589,8 +590,16 @@ def map_transport_error(
     """Map an httpx failure (no response) to APIConnectionError, or APITimeoutError for timeouts.
 
     The message names the exception class; it never quotes request headers. The caller raises
-    the result ``from exc`` so the original stays reachable as ``__cause__``.
+    the result ``from exc`` so the original stays reachable as ``__cause__``: the request httpx
+    keeps on it has its signature withheld first (Kalshi does not sign the body, so a signature
+    that outlives its request could carry any body until it expires).
     """
+    # Imported here: auth.py builds on this module, not the other way round.
+    from kalshi_ext.auth import withhold_signature
+
+    if isinstance(exc, httpx.RequestError):
+        with contextlib.suppress(RuntimeError):  # an httpx error raised without a request
+            withhold_signature(exc.request)
     name = type(exc).__name__
     if isinstance(exc, _WITHHELD_MESSAGES):
         message = f"{name}: the request could not be sent as built (details withheld)"
