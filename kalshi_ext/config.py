@@ -328,6 +328,8 @@ def _check_url(
 def _host_as_sent(name: str, url: str, host: str) -> str:
     """The host httpx connects to, which must be the host urllib reads (the policy's and the
     WebSocket client's parser): a URL the two read differently is refused, not guessed at."""
+    if "%" in host:  # urllib reads '%' as an IPv6 zone separator, httpx as part of the name
+        raise ConfigError(f"{name} host must not be percent-encoded or carry an IPv6 zone")
     try:
         parsed = httpx.URL(url)
         parsed.host  # noqa: B018 - httpx decodes an IDNA host here (e.g. when it sends)

@@ -70,6 +70,7 @@ urls = st.builds(
 @given(url=urls, allow_unknown_host=st.booleans())
 @example(url="http://evil.com[::1]/trade-api/v2", allow_unknown_host=True)
 @example(url="http://[::1].evil.com/trade-api/v2", allow_unknown_host=False)
+@example(url="https://%2eLOCALHOST/trade-api/v2", allow_unknown_host=True)
 def test_url_policy_agrees_with_httpx(url: str, allow_unknown_host: bool) -> None:
     """A URL is refused with ConfigError, or httpx reads the very host the policy approved and a
     client built on it sends there."""
