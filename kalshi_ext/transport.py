@@ -205,12 +205,13 @@ class AiohttpSender:
             extensions={"http_version": b"HTTP/1.1"},
         )
         # The line httpx's client logs for every request, so both clients log alike.
-        httpx_logger.info(
-            'HTTP Request: %s %s "%s %d %s"',
-            request.method,
-            request.url,
-            response.http_version,
-            response.status_code,
-            response.reason_phrase,
-        )
+        if httpx_logger.isEnabledFor(logging.INFO):
+            httpx_logger.info(
+                'HTTP Request: %s %s "%s %d %s"',
+                request.method,
+                request.url,
+                response.http_version,
+                response.status_code,
+                response.reason_phrase,
+            )
         return response
