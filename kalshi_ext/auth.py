@@ -8,6 +8,10 @@ RSA-PSS-SHA256 (MGF1-SHA256, salt = digest length); Ed25519 keys sign the messag
 
 httpx runs `auth_flow` once per `client.send()`, so each attempt of a retry loop that goes
 back through `send()` is signed afresh with a new timestamp.
+
+A signature must not outlive its request (the body is not signed, so a copy could carry any
+body until it expires): once answered, a request's signature is withheld (`withhold_signature`),
+and `CrossOriginGuard` keeps the headers off a redirect to another origin.
 """
 
 from __future__ import annotations
