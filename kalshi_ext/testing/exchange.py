@@ -190,7 +190,7 @@ class LocalExchange:
         server, thread = self._server, self._thread
         if server is None or thread is None:
             return
-        self._ws.abort_all()  # open WebSockets (a stalled one above all) would delay shutdown
+        self._ws.detach()  # open WebSockets (a stalled one above all) would delay shutdown
         server.should_exit = True
         thread.join(_START_TIMEOUT_S)
         self._server = self._thread = None
@@ -253,9 +253,11 @@ class LocalExchange:
         return self._state.engine.now()
 
     def reset(self) -> None:
-        """Start over: fresh account and books (same seed), no faults, an empty request log.
+        """Start over: fresh account and books (same seed), no faults, empty logs.
 
-        Registered keys and the server stay, so one running exchange can serve many tests.
+        Open WebSocket connections are cut (a client of the old account must not see the new
+        one's frames or take its faults). Registered keys and the server stay, so one running
+        exchange can serve many tests.
         """
         engine = self._new_engine()
         engine.listener = self._ws.publish
@@ -263,6 +265,7 @@ class LocalExchange:
             self._state.engine = engine
         self._faults.clear()
         self._faults.clear_log()
+        self._ws.drop_all()
         self._ws.faults.clear()
         self._ws.clear_logs()
 
@@ -327,6 +330,7 @@ class LocalExchange:
         code: int | None = None,
         channel: str | None = None,
         delay_s: float = 0.0,
+        status: int | None = None,
     ) -> None:
         """Script a WebSocket failure; see kalshi_ext.testing.ws_faults for every kind.
 
@@ -334,7 +338,14 @@ class LocalExchange:
         is open and return after they have; the rest wait for the frame or command they change.
         """
         self._ws.inject(
-            WsFault(kind=kind, remaining=times, code=code, channel=channel, delay_s=delay_s)
+            WsFault(
+                kind=kind,
+                remaining=times,
+                code=code,
+                channel=channel,
+                delay_s=delay_s,
+                status=status,
+            )
         )
 
     def clear_ws_faults(self) -> None:
@@ -346,7 +357,7 @@ class LocalExchange:
 
     @property
     def ws_handshakes(self) -> list[Handshake]:
-        """Every WebSocket upgrade attempt (accepted: status 101; refused: 401), oldest first."""
+        """Every WebSocket upgrade attempt (101 accepted, else the refusal status), oldest first."""
         return self._ws.handshakes
 
     @property

@@ -33,6 +33,7 @@ import concurrent.futures
 import contextlib
 import itertools
 import json
+import logging
 import re
 import threading
 import time
@@ -60,10 +61,13 @@ from kalshi_ext.testing.ws_frames import (
 )
 
 JSON = dict[str, Any]
+logger = logging.getLogger("kalshi_ext.testing.exchange")
 
 WS_PATH = "/trade-api/ws/v2"
 TERMINAL_ERROR_CODES = frozenset({10, 25})  # Kalshi: "the user must resubscribe"
-_TICKER_RE = re.compile(r"^[A-Z0-9-]+$")
+# The AsyncAPI pattern is ^[A-Z0-9-]+$, yet its own examples hold tickers like
+# HIGHNY-22DEC23-B53.5: a dot is accepted too.
+_TICKER_RE = re.compile(r"^[A-Z0-9.-]+$")
 _APPLY_TIMEOUT_S = 5.0
 
 # Kalshi's error names (the `msg` of its error frames), from the AsyncAPI document's code table.
@@ -97,7 +101,7 @@ ERROR_NAMES: dict[int, str] = {
 
 
 class Handshake(NamedTuple):
-    """One WebSocket upgrade attempt: 101 accepted, 401 refused (`detail` says why)."""
+    """One WebSocket upgrade attempt: 101 accepted, else refused (`detail` says why)."""
 
     key_id: str | None
     timestamp: str | None
@@ -236,7 +240,8 @@ class WsServer:
 
     @property
     def open_connections(self) -> int:
-        return len(self._connections)
+        """Accepted connections not yet closed, dropped or closing."""
+        return len(self._live())
 
     def clear_logs(self) -> None:
         with self._lock:
@@ -256,34 +261,49 @@ class WsServer:
             loop.call_soon_threadsafe(self._fan_out, items)
 
     def inject(self, fault: WsFault) -> None:
-        self.faults.add(fault)
-        if fault.kind in CONNECTION_KINDS or (fault.kind == "error" and fault.channel):
-            self._on_loop(self._apply_pending)
+        """Add a fault on the server loop, after the frames of every change made before it.
 
-    def abort_all(self) -> None:
-        """Cut every connection (the server is stopping; a stalled peer would hold it up)."""
+        A change's frames are fanned out by a callback queued on the loop; adding the fault
+        there, behind them, keeps it off frames of changes that happened before the call.
+        """
+        fault.validate()
 
-        def abort() -> None:
+        def add() -> None:
+            self.faults.add(fault)
+            if fault.kind in CONNECTION_KINDS or (fault.kind == "error" and fault.channel):
+                self._apply_pending()
+
+        if not self._on_loop(add):
+            self.faults.add(fault)  # no connection yet: nothing is queued
+
+    def drop_all(self) -> None:
+        """Cut every open connection; on return none of them gets another frame or fault."""
+
+        def drop() -> None:
             for connection in list(self._connections):
                 with contextlib.suppress(RuntimeError):
                     connection.drop()
 
-        self._on_loop(abort)
+        self._on_loop(drop)
+
+    def detach(self) -> None:
+        """The server is stopping: cut every connection (a stalled peer would hold it up)."""
+        self.drop_all()
         with self._lock:
             self._loop = None
 
-    def _on_loop(self, action: Callable[[], None]) -> None:
-        """Run `action` on the server loop and wait for it, so a fault has acted on return."""
+    def _on_loop(self, action: Callable[[], None]) -> bool:
+        """Run `action` on the server loop and wait for it; False when there is no loop."""
         loop = self._loop
         if loop is None or loop.is_closed():
-            return
+            return False
         try:
             running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
         except RuntimeError:
             running = None
         if running is loop:
             action()
-            return
+            return True
         done: concurrent.futures.Future[None] = concurrent.futures.Future()
 
         def call() -> None:
@@ -297,8 +317,9 @@ class WsServer:
         try:
             loop.call_soon_threadsafe(call)
         except RuntimeError:
-            return
+            return False
         done.result(timeout=_APPLY_TIMEOUT_S)
+        return True
 
     # ---- the server loop ----------------------------------------------------------------
 
@@ -312,6 +333,9 @@ class WsServer:
             return
         headers = Headers(scope=scope)
         try:
+            refusal = self.faults.take(frozenset({"refuse"}))
+            if refusal is not None and refusal.status is not None:
+                raise ExchangeError(refusal.status, "injected_fault", "injected handshake refusal")
             self.keys.verify(headers, "GET", WS_PATH, self.clock())
         except ExchangeError as error:
             self._log_handshake(headers, error.status, error.message)
@@ -360,8 +384,8 @@ class WsServer:
 
     def _apply_pending(self) -> None:
         """Fire pending connection faults on open connections, and channel errors on their subs."""
-        for connection in list(self._connections):
-            if connection.ending or connection.stalled:
+        for connection in self._live():
+            if connection.stalled:
                 continue
             fault = self.faults.take(CONNECTION_KINDS)
             if fault is None:
@@ -373,9 +397,12 @@ class WsServer:
                 connection.close(fault.code)
             else:
                 connection.stall()
-        for connection in list(self._connections):
+        for connection in self._live():
             for subscription in list(connection.subscriptions.values()):
                 self._channel_error(connection, subscription)
+
+    def _live(self) -> list[Connection]:
+        return [c for c in self._connections if not c.ending]
 
     def _channel_error(self, connection: Connection, subscription: Subscription) -> None:
         fault = self.faults.take(frozenset({"error"}), subscription.channel)
@@ -391,7 +418,7 @@ class WsServer:
 
     def _fan_out(self, items: list[Publication]) -> None:
         for item in items:
-            for connection in list(self._connections):
+            for connection in self._live():
                 for subscription in list(connection.subscriptions.values()):
                     if subscription.channel == item.channel and subscription.wants(
                         item.market_ticker
@@ -439,6 +466,9 @@ class WsServer:
             replies, created = self._execute(connection, payload)
         except CommandError as error:
             replies = [{"type": "error", "msg": error_msg(error.code, error.detail)}]
+        except Exception:  # a bug here must not end the connection unexplained
+            logger.exception("local exchange WebSocket failed on %r", text)
+            replies = [{"type": "error", "msg": error_msg(1, "the local exchange failed")}]
         if command_id:  # 0 means "no id"
             replies = [{"id": command_id, **reply} for reply in replies]
         delay = self.faults.take(frozenset({"delay_reply"}))
@@ -486,7 +516,7 @@ class WsServer:
         if not isinstance(channels, list) or not channels:
             raise CommandError(3)
         for channel in channels:
-            if channel not in MESSAGE_TYPES:
+            if not isinstance(channel, str) or channel not in MESSAGE_TYPES:
                 served = ", ".join(MESSAGE_TYPES)
                 raise CommandError(8, f"{channel!r} (the local exchange serves {served})")
         markets = _markets(params, required=False)
