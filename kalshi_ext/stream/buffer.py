@@ -19,10 +19,15 @@ from collections import deque
 from collections.abc import Callable
 
 from kalshi_ext.stream.events import Event, MalformedMessage, MessagesLost, StreamMessage
+from kalshi_ext.stream.protocol import PendingMessage
+
+Item = Event | PendingMessage
+Materialize = Callable[[PendingMessage], Event]
 
 __all__ = ["DEFAULT_MAX_BUFFERED", "EventBuffer"]
 
 DEFAULT_MAX_BUFFERED = 10_000
+_DATA = frozenset({tuple, StreamMessage, MalformedMessage})  # what the bound counts
 
 
 class _Loss:
@@ -42,18 +47,24 @@ class EventBuffer:
     """A FIFO of events with a bound on data events; ``finish`` ends it (after its events)."""
 
     def __init__(
-        self, max_buffered: int = DEFAULT_MAX_BUFFERED, *, wall: Callable[[], float] = time.time
+        self,
+        max_buffered: int = DEFAULT_MAX_BUFFERED,
+        *,
+        materialize: Materialize | None = None,
+        wall: Callable[[], float] = time.time,
     ) -> None:
         if isinstance(max_buffered, bool) or not isinstance(max_buffered, int) or max_buffered < 1:
             raise ValueError(f"max_buffered must be an int >= 1, got {max_buffered!r}")
         self.max_buffered = max_buffered
         self._wall = wall
-        self._events: deque[Event] = deque()
+        self.materialize = materialize
+        self._events: deque[Item] = deque()
         self._data = 0  # data events in _events
         self._loss: _Loss | None = None
         self._end: BaseException | None = None
         self._finished = False
         self._wakeup: asyncio.Event | None = None
+        self._waiting = False  # a get() is waiting for the next event
         self.peak_data = 0  # the most data events held at once
         self.lost_total = 0
 
@@ -64,28 +75,32 @@ class EventBuffer:
     def full(self) -> bool:
         return self._data >= self.max_buffered
 
-    def put(self, event: Event) -> None:
-        if isinstance(event, StreamMessage | MalformedMessage):
-            if self._data >= self.max_buffered:
+    def put(self, event: Item) -> None:
+        if type(event) in _DATA:
+            data = self._data
+            if data >= self.max_buffered:
                 self._count_loss(event)
                 return
-            self._data += 1
-            if self._data > self.peak_data:
-                self.peak_data = self._data
-        if self._loss is not None:  # a marker arrives while data is being dropped
+            self._data = data = data + 1
+            if data > self.peak_data:
+                self.peak_data = data
+        elif self._loss is not None:  # a marker arrives while data is being dropped
             self._close_loss()
         self._events.append(event)
-        if self._wakeup is not None:
+        if self._waiting:
+            self._waiting = False
+            assert self._wakeup is not None
             self._wakeup.set()
 
-    def _count_loss(self, event: StreamMessage | MalformedMessage) -> None:
+    def _count_loss(self, event: Item) -> None:
         now = self._wall()
         loss = self._loss
         if loss is None:
             loss = self._loss = _Loss(now)
         loss.count += 1
         loss.until = now
-        channel = event.channel or "?"
+        channel = event[0] if type(event) is tuple else getattr(event, "channel", None)
+        channel = channel or "?"
         loss.channels[channel] = loss.channels.get(channel, 0) + 1
         self.lost_total += 1
 
@@ -103,15 +118,19 @@ class EventBuffer:
         if self._loss is not None:
             self._close_loss()
         if self._wakeup is not None:
+            self._waiting = False
             self._wakeup.set()
 
     def _pop(self) -> Event:
         event = self._events.popleft()
-        if isinstance(event, StreamMessage | MalformedMessage):
+        if type(event) in _DATA:
             self._data -= 1
             if self._loss is not None:
                 self._close_loss()  # a slot is free: the lost span ends here in the sequence
-        return event
+            if type(event) is tuple:
+                assert self.materialize is not None, "a PendingMessage needs materialize="
+                return self.materialize(event)
+        return event  # type: ignore[return-value]
 
     def take(self, limit: int) -> list[Event]:
         """Up to ``limit`` buffered events, without waiting (raises the end when drained)."""
@@ -126,6 +145,10 @@ class EventBuffer:
                 raise self._end
             raise StopAsyncIteration
 
+    def pop(self) -> Event | None:
+        """The next event if one is buffered, else None (never waits, never raises)."""
+        return self._pop() if self._events else None
+
     async def get(self) -> Event:
         """The next event; raises the finishing error, or StopAsyncIteration after close."""
         while not self._events:
@@ -133,6 +156,7 @@ class EventBuffer:
             if self._wakeup is None:
                 self._wakeup = asyncio.Event()
             self._wakeup.clear()
+            self._waiting = True
             await self._wakeup.wait()
         return self._pop()
 

@@ -34,7 +34,13 @@ from kalshi_ext.retry import backoff_delay
 from kalshi_ext.stream.buffer import EventBuffer
 from kalshi_ext.stream.errors import StreamConnectionError, StreamError, StreamHandshakeError
 from kalshi_ext.stream.events import Event, Reconnected, Subscription
-from kalshi_ext.stream.protocol import Command, Decoder, MarkerFactory, StreamProtocol
+from kalshi_ext.stream.protocol import (
+    Command,
+    Decoder,
+    MarkerFactory,
+    PendingMessage,
+    StreamProtocol,
+)
 
 if TYPE_CHECKING:
     import aiohttp
@@ -88,7 +94,8 @@ class Connection:
         self._wall = wall
         self._loads: Callable[[Any], Any] = config.ws_json_loads or json.loads
         self._dumps: Callable[[Any], str | bytes] = config.ws_json_dumps or json.dumps
-        self.protocol = StreamProtocol(self, decoders)
+        self.protocol = StreamProtocol(self, decoders, sink=buffer.put)
+        buffer.materialize = self.protocol.materialize
         self._session: aiohttp.ClientSession | None = None
         self._ws: aiohttp.ClientWebSocketResponse[bool] | None = None
         self._task: asyncio.Task[None] | None = None
@@ -103,7 +110,7 @@ class Connection:
 
     # ---- Effects (called by the protocol) -------------------------------------------------
 
-    def deliver(self, event: Event) -> None:
+    def deliver(self, event: Event | PendingMessage) -> None:
         self._buffer.put(event)
 
     def send(self, command: Command) -> None:
@@ -270,6 +277,8 @@ class Connection:
                     await ws.close()
             if self._fatal is not None:
                 raise self._fatal
+            if self._closing:
+                break
             logger.warning("stream connection lost: %s", reason)
             retrying = True
             if self._restored_here:  # a new outage starts

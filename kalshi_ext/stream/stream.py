@@ -45,14 +45,19 @@ _SYNC_BATCH = 256  # events moved to the consumer's thread per hop across thread
 
 
 def portfolio_decoders() -> dict[str, Decoder]:
-    """A data frame's ``type`` → the generated model's ``from_dict`` for its ``msg``."""
+    """A data frame's ``type`` → a decoder of its ``msg`` into the generated model.
+
+    The decoders are kalshi_ext.decoding's: equal to the model's ``from_dict`` for every input,
+    compiled for speed (a fill decodes about twice as fast).
+    """
+    from kalshi_ext.decoding import decoder_for
     from kalshi_generated.ws.models import Fill, MarketPosition, OrderGroupUpdate, UserOrder
 
     return {
-        "fill": Fill.from_dict,
-        "user_order": UserOrder.from_dict,
-        "market_position": MarketPosition.from_dict,
-        "order_group_updates": OrderGroupUpdate.from_dict,
+        "fill": decoder_for(Fill),
+        "user_order": decoder_for(UserOrder),
+        "market_position": decoder_for(MarketPosition),
+        "order_group_updates": decoder_for(OrderGroupUpdate),
     }
 
 
@@ -168,7 +173,8 @@ class AsyncStream:
         return self
 
     async def __anext__(self) -> Event:
-        return await self._buffer.get()
+        event = self._buffer.pop()  # no second coroutine when events are waiting
+        return await self._buffer.get() if event is None else event
 
     async def next_batch(self, limit: int = _SYNC_BATCH) -> list[Event]:
         """The next events: waits for one, returns up to ``limit`` already there."""

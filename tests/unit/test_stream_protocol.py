@@ -18,7 +18,7 @@ from kalshi_ext.stream.events import (
     Subscription,
     SubscriptionRestarted,
 )
-from kalshi_ext.stream.protocol import Command, StreamProtocol
+from kalshi_ext.stream.protocol import Command, PendingMessage, StreamProtocol
 from kalshi_ext.stream.stream import portfolio_decoders
 
 FILL = {
@@ -44,13 +44,19 @@ GROUP = {"event_type": "created", "order_group_id": "g1", "ts_ms": 1}
 
 @attrs.define
 class Recorder:
+    """The protocol's effects, recorded; data frames are materialized as a consumer takes them."""
+
+    protocol: StreamProtocol | None = None
     events: list[Event] = attrs.Factory(list)
     sent: list[Command] = attrs.Factory(list)
     settled: dict[int, tuple[object, BaseException | None]] = attrs.Factory(dict)
     failed: list[BaseException] = attrs.Factory(list)
     restores: int = 0
 
-    def deliver(self, event: Event) -> None:
+    def deliver(self, event: Event | PendingMessage) -> None:
+        if isinstance(event, tuple):
+            assert self.protocol is not None
+            event = self.protocol.materialize(event)
         self.events.append(event)
 
     def send(self, command: Command) -> None:
@@ -71,7 +77,7 @@ def connect(
 ) -> tuple[StreamProtocol, Recorder]:
     """A protocol whose first connection subscribed `channels` with sids 1, 2, ..."""
     rec = Recorder()
-    protocol = StreamProtocol(rec, portfolio_decoders())
+    protocol = rec.protocol = StreamProtocol(rec, portfolio_decoders())
     protocol.add_intents(channels, tickers)
     protocol.connected(None)
     for sid, command in enumerate(list(rec.sent), start=1):
