@@ -31,7 +31,7 @@ from typing import Any, NamedTuple
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from derive_spec import DerivationError, walk
+from derive_spec import DerivationError, read_yaml, walk
 
 
 class Message(NamedTuple):
@@ -139,12 +139,7 @@ def main(argv: list[str]) -> int:
 
 
 def load_asyncapi(path: Path) -> dict[str, Any]:
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise DerivationError(f"cannot read: {exc.strerror}") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise DerivationError(f"not YAML or JSON: {type(exc).__name__}") from None
+    document = read_yaml(path)
     if not isinstance(document, dict) or not str(document.get("asyncapi", "")).startswith("3."):
         raise DerivationError("not an AsyncAPI 3 document (no 'asyncapi: 3.x' field)")
     components = document.get("components")
