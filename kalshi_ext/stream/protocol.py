@@ -15,8 +15,9 @@ every decision, so a table of frames tests it without a server.
   then :class:`Reconnected` is delivered, then the held frames.
 * **Terminal errors.** An error frame with code 10 or 25 on a sid ends that subscription: the
   channel is subscribed again and :class:`SubscriptionRestarted` says data may be missing.
-* **Sequences.** A frame whose ``seq`` repeats the last one is a duplicate and is dropped; a skip
-  or a restart is delivered after a :class:`SequenceGap` event.
+* **Sequences.** A frame equal to the last one (same ``seq``, same content) is a duplicate and is
+  dropped; a skip, or a restart (a lower ``seq``, or the last ``seq`` on a different frame), is
+  delivered after a :class:`SequenceGap` event.
 * **Decoding.** A data frame is delivered routed but not decoded (a :data:`PendingMessage`);
   :meth:`StreamProtocol.materialize` turns it into its StreamMessage when the consumer takes it.
 """
@@ -173,7 +174,7 @@ class StreamProtocol:
         self._next_id = 1
         self._pending: dict[int, _Pending] = {}
         self._channel_of_sid: dict[int, str] = {}
-        self._last_seq: dict[int, int] = {}
+        self._last_seq: dict[int, tuple[int, dict[str, Any]]] = {}  # sid -> (seq, frame)
         self._restoring: set[str] = set()
         # Across a restore: the marker to deliver first, the frames held until then, and the
         # callers whose commands were cut off by the loss.
@@ -399,15 +400,16 @@ class StreamProtocol:
                 self._deliver(MalformedMessage(channel, sid, None, frame, "seq is not an int"))
                 return
             last = self._last_seq.get(sid)
-            if last is not None and seq != last + 1:
-                if seq == last:
+            if last is not None and seq != last[0] + 1:
+                if seq == last[0] and frame == last[1]:
                     self.duplicates_dropped += 1
                     logger.info("dropped a duplicate %s frame (sid %d, seq %d)", channel, sid, seq)
                     return
-                kind: Literal["gap", "reset"] = "gap" if seq > last else "reset"
-                logger.warning("%s sid %d: seq %s from %d to %d", channel, sid, kind, last, seq)
-                self._deliver(SequenceGap(channel, sid, last + 1, seq, kind))
-            self._last_seq[sid] = seq
+                # A different frame with the last seq (or an older one) is a restart too.
+                kind: Literal["gap", "reset"] = "gap" if seq > last[0] else "reset"
+                logger.warning("%s sid %d: seq %s from %d to %d", channel, sid, kind, last[0], seq)
+                self._deliver(SequenceGap(channel, sid, last[0] + 1, seq, kind))
+            self._last_seq[sid] = (seq, frame)
         # Decoded when the consumer takes it (materialize): a frame dropped for a slow consumer
         # is never decoded, and a waiting frame (a dict of plain values) costs the GC nothing.
         self._deliver((channel, sid, seq, frame))

@@ -355,3 +355,16 @@ def test_subscribing_a_channel_twice_and_updating_an_all_markets_one_are_refused
         protocol.update_markets("fill", "add_markets", ["A"])
     with pytest.raises(ValueError, match="not subscribed"):
         protocol.unsubscribe(["user_orders"])
+
+
+def test_the_last_seq_on_a_different_frame_is_a_restart_not_a_duplicate() -> None:
+    protocol, rec = connect(["order_group_updates"])
+    protocol.receive(group_frame(1, 1))
+    restarted = group_frame(1, 1)
+    restarted["msg"] = {**GROUP, "event_type": "limit_updated"}
+    protocol.receive(restarted)
+    protocol.receive(group_frame(1, 2))
+    assert [e.seq for e in rec.events if isinstance(e, StreamMessage)] == [1, 1, 2]
+    assert [e for e in rec.events if isinstance(e, SequenceGap)] == [
+        SequenceGap("order_group_updates", 1, 2, 1, "reset")
+    ]
