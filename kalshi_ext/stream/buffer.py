@@ -7,8 +7,9 @@ counted instead of kept, and once the consumer frees a slot a single :class:`Mes
 their place in the sequence, saying how many, of which channels, and from when to when. Markers
 (Reconnected, SequenceGap, ...) are always kept: there are few of them, one per incident.
 
-Memory is therefore bounded by ``max_buffered`` decoded messages (a decoded fill is about 1.5 KB,
-so the default 10,000 is about 15 MB) plus the markers.
+Memory is therefore bounded by ``max_buffered`` waiting frames plus the markers. A frame waits as
+its parsed JSON and is decoded into its model when the consumer takes it; a waiting fill frame
+costs about 2.7 KB, so the default 10,000 peaks near 27 MB (bench/bench_stream.py measures it).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from kalshi_ext.stream.events import Event, MalformedMessage, MessagesLost, StreamMessage
 from kalshi_ext.stream.protocol import PendingMessage
@@ -70,6 +71,11 @@ class EventBuffer:
 
     def __len__(self) -> int:
         return len(self._events)
+
+    @property
+    def consumer_ready(self) -> bool:
+        """A consumer waited for events and has been woken: it runs at the next yield."""
+        return self._wakeup is not None and self._wakeup.is_set()
 
     @property
     def full(self) -> bool:
@@ -145,19 +151,51 @@ class EventBuffer:
                 raise self._end
             raise StopAsyncIteration
 
+    def drain(self) -> Iterator[Event]:
+        """The buffered events, one at a time, until none is left (never waits, never raises).
+
+        Each is taken from the buffer only when the caller asks for it, so a caller that stops
+        early leaves the rest in place.
+        """
+        events = self._events
+        popleft = events.popleft
+        materialize = self.materialize
+        while events:
+            event = popleft()
+            kind = type(event)
+            if kind in _DATA:  # the body of _pop, inline: this runs once per frame
+                self._data -= 1
+                if self._loss is not None:
+                    self._close_loss()
+                if kind is tuple:
+                    assert materialize is not None, "a PendingMessage needs materialize="
+                    yield materialize(event)  # type: ignore[arg-type]
+                    continue
+            yield event  # type: ignore[misc]
+
+    async def wait(self) -> bool:
+        """Wait until an event is buffered: True; False at the end of a closed stream; raises
+        the error that ended it."""
+        while not self._events:
+            if self._finished:
+                if self._end is not None:
+                    raise self._end
+                return False
+            if self._wakeup is None:
+                self._wakeup = asyncio.Event()
+            self._wakeup.clear()
+            self._waiting = True
+            await self._wakeup.wait()
+        return True
+
     def pop(self) -> Event | None:
         """The next event if one is buffered, else None (never waits, never raises)."""
         return self._pop() if self._events else None
 
     async def get(self) -> Event:
         """The next event; raises the finishing error, or StopAsyncIteration after close."""
-        while not self._events:
-            self._raise_end()
-            if self._wakeup is None:
-                self._wakeup = asyncio.Event()
-            self._wakeup.clear()
-            self._waiting = True
-            await self._wakeup.wait()
+        if not await self.wait():
+            raise StopAsyncIteration
         return self._pop()
 
     async def get_batch(self, limit: int) -> list[Event]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Mapping
 from concurrent.futures import Executor
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Self, TypeVar
@@ -169,12 +169,24 @@ class AsyncStream:
     ) -> None:
         await self.close()
 
-    def __aiter__(self) -> Self:
-        return self
+    def __aiter__(self) -> AsyncIterator[Event]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[Event]:
+        # An async generator resumes one frame per event, where an `async def __anext__` would
+        # build a coroutine per event: this loop runs once per frame.
+        buffer = self._buffer
+        if not self._opened:
+            raise RuntimeError("open the stream first: `async with client.stream(...) as s`")
+        while await buffer.wait():
+            for event in buffer.drain():
+                yield event
 
     async def __anext__(self) -> Event:
-        event = self._buffer.pop()  # no second coroutine when events are waiting
-        return await self._buffer.get() if event is None else event
+        """The next event (``async for`` is faster; this is for reading one at a time)."""
+        if not self._opened:
+            raise RuntimeError("open the stream first: `async with client.stream(...) as s`")
+        return await self._buffer.get()
 
     async def next_batch(self, limit: int = _SYNC_BATCH) -> list[Event]:
         """The next events: waits for one, returns up to ``limit`` already there."""
