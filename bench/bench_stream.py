@@ -45,6 +45,7 @@ from bench._common import (
 )
 from bench._ws_server import running_ws_server
 from kalshi_ext import AsyncClient, KalshiConfig, MessagesLost, StreamMessage
+from kalshi_ext.stream import DEFAULT_MAX_BUFFERED
 
 TARGET_RATIO = 1.5
 MEMORY_BOUND_MB = 64.0
@@ -160,13 +161,15 @@ async def decoding(ws_url: str, base_url: str, frames: int, rounds: int) -> int:
     )
 
 
-async def stalled_consumer(ws_url: str, base_url: str, frames: int) -> tuple[float, int, int, int]:
+async def stalled_consumer(
+    ws_url: str, base_url: str, frames: int, max_buffered: int = DEFAULT_MAX_BUFFERED
+) -> tuple[float, int, int, int]:
     """(peak MB, messages delivered, messages reported lost, max_buffered)."""
     config = KalshiConfig(base_url=base_url, ws_base_url=ws_url)
     async with AsyncClient(key_id=KEY_ID, private_key=rsa_pem(), config=config) as client:
         tracemalloc.start()
         try:
-            async with client.stream(["fill"]) as stream:
+            async with client.stream(["fill"], max_buffered=max_buffered) as stream:
                 while stream.stats.peak_buffered + stream.stats.lost < frames:
                     await asyncio.sleep(0.05)  # the consumer reads nothing meanwhile
                 peak = tracemalloc.get_traced_memory()[1]
