@@ -141,11 +141,12 @@ class EventBuffer:
     def take(self, limit: int) -> list[Event]:
         """Up to ``limit`` buffered events, without waiting (raises the end when drained)."""
         if not self._events:
-            self._raise_end()
+            self.raise_end()
             return []
         return [self._pop() for _ in range(min(limit, len(self._events)))]
 
-    def _raise_end(self) -> None:
+    def raise_end(self) -> None:
+        """At the end of a finished buffer: raise its error, or StopAsyncIteration."""
         if self._finished:
             if self._end is not None:
                 raise self._end

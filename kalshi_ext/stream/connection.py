@@ -157,16 +157,20 @@ class Connection:
         ready = asyncio.ensure_future(self._ready.wait())
         try:
             await asyncio.wait({ready, self._task}, return_when=asyncio.FIRST_COMPLETED)
+            # Whether the wait completed, not the event: a loss right after the restore clears
+            # the event before this task resumes, while the reader is already reconnecting.
+            # (Checked before cancel(): a cancelled task reports cancelled() only once it ran.)
+            became_ready = ready.done()
         finally:
             ready.cancel()
-        if not self._ready.is_set():
-            self._buffer._raise_end()  # the run loop ended first: raise its error
+        if not became_ready:
+            self._buffer.raise_end()  # the run loop ended first: raise its error
             raise StreamConnectionError("the stream ended before it was ready")
 
     async def request(self, start: Callable[[StreamProtocol], list[int]]) -> list[Any]:
         """Run caller commands once the stream is ready; their results, in order."""
         if self._closing or self._task is None or self._task.done():
-            self._buffer._raise_end()
+            self._buffer.raise_end()
             raise StreamError("the stream is closed")
         await self._wait_ready()
         loop = asyncio.get_running_loop()

@@ -17,7 +17,9 @@ event loop per client: one socket implementation, two shells.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import threading
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Mapping
 from concurrent.futures import Executor
 from types import TracebackType
@@ -188,6 +190,14 @@ class AsyncStream:
             raise RuntimeError("open the stream first: `async with client.stream(...) as s`")
         return await self._buffer.get()
 
+    def take_left(self, limit: int) -> list[Event]:
+        """Up to ``limit`` events left in a closed stream; raises its end when none is left."""
+        events = list(itertools.islice(self._buffer.drain(), limit))
+        if not events:
+            self._buffer.raise_end()
+            raise StopAsyncIteration  # not finished, but nothing will run it any more
+        return events
+
     async def next_batch(self, limit: int = _SYNC_BATCH) -> list[Event]:
         """The next events: waits for one, returns up to ``limit`` already there."""
         return await self._buffer.get_batch(limit)
@@ -254,11 +264,16 @@ class BackgroundLoop:
     """One event loop in a daemon thread: where a sync client's streams live."""
 
     def __init__(self) -> None:
+        self.streams: weakref.WeakSet[AsyncStream] = weakref.WeakSet()  # closed by close()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
             target=self._loop.run_forever, name="kalshi-stream-loop", daemon=True
         )
         self._thread.start()
+
+    @property
+    def closed(self) -> bool:
+        return self._loop.is_closed()
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         if self._loop.is_closed() or not self._thread.is_alive():
@@ -271,6 +286,8 @@ class BackgroundLoop:
             return
 
         async def cancel_all() -> None:
+            # Streams still open close cleanly (close frame, session) before the rest stops.
+            await asyncio.gather(*(stream.close() for stream in list(self.streams)))
             tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
             for task in tasks:
                 task.cancel()
@@ -305,6 +322,7 @@ class Stream:
             return make()  # made on the loop that will run it
 
         self._async = loop.run(build())
+        loop.streams.add(self._async)
         self._batch: list[Event] = []
         self._position = 0
 
@@ -326,7 +344,10 @@ class Stream:
     def __next__(self) -> Event:
         if self._position >= len(self._batch):
             try:
-                self._batch = self._loop.run(self._async.next_batch(_SYNC_BATCH))
+                if self._loop.closed:  # the client was closed: what was received, then the end
+                    self._batch = self._async.take_left(_SYNC_BATCH)
+                else:
+                    self._batch = self._loop.run(self._async.next_batch(_SYNC_BATCH))
             except StopAsyncIteration:
                 raise StopIteration from None
             self._position = 0

@@ -433,3 +433,28 @@ async def _until(condition: Callable[[], bool], timeout: float = WAIT_S) -> None
     while not condition():
         assert time.monotonic() < deadline, "condition not met in time"
         await asyncio.sleep(0.02)
+
+
+async def test_open_succeeds_when_a_drop_lands_right_after_the_restore(ex: LocalExchange) -> None:
+    # `drop` with no connection open cuts the next connection right after its handshake: the
+    # first restore may complete just before the cut. open() must not call that stream dead.
+    async with ex.async_client(**FAST_RETRIES) as client:
+        for _ in range(5):
+            ex.inject_ws_fault(kind="drop")
+            async with client.stream(["fill"]) as stream:
+                order_id = await cross(client)
+                events = await collect(stream, lambda es: bool(messages(es, "fill")))
+                assert messages(events, "fill")[0].order_id == order_id
+
+
+def test_closing_the_sync_client_closes_its_open_streams(ex: LocalExchange) -> None:
+    client = ex.client()
+    stream = client.stream(["fill"]).open()
+    assert ex.ws_open_connections == 1
+    client.close()
+    with pytest.raises(StopIteration):
+        next(stream)
+    deadline = time.monotonic() + WAIT_S
+    while ex.ws_open_connections:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
