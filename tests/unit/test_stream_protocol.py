@@ -7,6 +7,7 @@ from typing import Any
 import attrs
 import pytest
 
+from bench._ws_server import FILL_MSG  # the AsyncAPI document's fill example
 from kalshi_ext.stream.errors import StreamCommandError
 from kalshi_ext.stream.events import (
     ChannelError,
@@ -21,24 +22,7 @@ from kalshi_ext.stream.events import (
 from kalshi_ext.stream.protocol import Command, PendingMessage, StreamProtocol
 from kalshi_ext.stream.stream import portfolio_decoders
 
-FILL = {
-    "trade_id": "d91bc706-ee49-470d-82d8-11418bda6fed",
-    "order_id": "ee587a1c-8b87-4dcf-b721-9f6f790619fa",
-    "market_ticker": "HIGHNY-22DEC23-B53.5",
-    "exchange_index": 0,
-    "is_taker": True,
-    "side": "yes",
-    "yes_price_dollars": "0.7500",
-    "count_fp": "278.00",
-    "fee_cost": "0.010000",
-    "action": "buy",
-    "ts": 1671899397,
-    "ts_ms": 1671899397000,
-    "post_position_fp": "500.00",
-    "purchased_side": "yes",
-    "outcome_side": "yes",
-    "book_side": "bid",
-}
+FILL = {key: value for key, value in FILL_MSG.items() if key != "client_order_id"}
 GROUP = {"event_type": "created", "order_group_id": "g1", "ts_ms": 1}
 
 
