@@ -330,6 +330,7 @@ class LocalExchange:
         code: int | None = None,
         channel: str | None = None,
         delay_s: float = 0.0,
+        status: int | None = None,
     ) -> None:
         """Script a WebSocket failure; see kalshi_ext.testing.ws_faults for every kind.
 
@@ -337,7 +338,14 @@ class LocalExchange:
         is open and return after they have; the rest wait for the frame or command they change.
         """
         self._ws.inject(
-            WsFault(kind=kind, remaining=times, code=code, channel=channel, delay_s=delay_s)
+            WsFault(
+                kind=kind,
+                remaining=times,
+                code=code,
+                channel=channel,
+                delay_s=delay_s,
+                status=status,
+            )
         )
 
     def clear_ws_faults(self) -> None:
@@ -349,7 +357,7 @@ class LocalExchange:
 
     @property
     def ws_handshakes(self) -> list[Handshake]:
-        """Every WebSocket upgrade attempt (accepted: status 101; refused: 401), oldest first."""
+        """Every WebSocket upgrade attempt (101 accepted, else the refusal status), oldest first."""
         return self._ws.handshakes
 
     @property

@@ -33,6 +33,7 @@ import concurrent.futures
 import contextlib
 import itertools
 import json
+import logging
 import re
 import threading
 import time
@@ -60,6 +61,7 @@ from kalshi_ext.testing.ws_frames import (
 )
 
 JSON = dict[str, Any]
+logger = logging.getLogger("kalshi_ext.testing.exchange")
 
 WS_PATH = "/trade-api/ws/v2"
 TERMINAL_ERROR_CODES = frozenset({10, 25})  # Kalshi: "the user must resubscribe"
@@ -99,7 +101,7 @@ ERROR_NAMES: dict[int, str] = {
 
 
 class Handshake(NamedTuple):
-    """One WebSocket upgrade attempt: 101 accepted, 401 refused (`detail` says why)."""
+    """One WebSocket upgrade attempt: 101 accepted, else refused (`detail` says why)."""
 
     key_id: str | None
     timestamp: str | None
@@ -259,9 +261,20 @@ class WsServer:
             loop.call_soon_threadsafe(self._fan_out, items)
 
     def inject(self, fault: WsFault) -> None:
-        self.faults.add(fault)
-        if fault.kind in CONNECTION_KINDS or (fault.kind == "error" and fault.channel):
-            self._on_loop(self._apply_pending)
+        """Add a fault on the server loop, after the frames of every change made before it.
+
+        A change's frames are fanned out by a callback queued on the loop; adding the fault
+        there, behind them, keeps it off frames of changes that happened before the call.
+        """
+        fault.validate()
+
+        def add() -> None:
+            self.faults.add(fault)
+            if fault.kind in CONNECTION_KINDS or (fault.kind == "error" and fault.channel):
+                self._apply_pending()
+
+        if not self._on_loop(add):
+            self.faults.add(fault)  # no connection yet: nothing is queued
 
     def drop_all(self) -> None:
         """Cut every open connection; on return none of them gets another frame or fault."""
@@ -279,18 +292,18 @@ class WsServer:
         with self._lock:
             self._loop = None
 
-    def _on_loop(self, action: Callable[[], None]) -> None:
-        """Run `action` on the server loop and wait for it, so a fault has acted on return."""
+    def _on_loop(self, action: Callable[[], None]) -> bool:
+        """Run `action` on the server loop and wait for it; False when there is no loop."""
         loop = self._loop
         if loop is None or loop.is_closed():
-            return
+            return False
         try:
             running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
         except RuntimeError:
             running = None
         if running is loop:
             action()
-            return
+            return True
         done: concurrent.futures.Future[None] = concurrent.futures.Future()
 
         def call() -> None:
@@ -304,8 +317,9 @@ class WsServer:
         try:
             loop.call_soon_threadsafe(call)
         except RuntimeError:
-            return
+            return False
         done.result(timeout=_APPLY_TIMEOUT_S)
+        return True
 
     # ---- the server loop ----------------------------------------------------------------
 
@@ -319,6 +333,9 @@ class WsServer:
             return
         headers = Headers(scope=scope)
         try:
+            refusal = self.faults.take(frozenset({"refuse"}))
+            if refusal is not None and refusal.status is not None:
+                raise ExchangeError(refusal.status, "injected_fault", "injected handshake refusal")
             self.keys.verify(headers, "GET", WS_PATH, self.clock())
         except ExchangeError as error:
             self._log_handshake(headers, error.status, error.message)
@@ -449,6 +466,9 @@ class WsServer:
             replies, created = self._execute(connection, payload)
         except CommandError as error:
             replies = [{"type": "error", "msg": error_msg(error.code, error.detail)}]
+        except Exception:  # a bug here must not end the connection unexplained
+            logger.exception("local exchange WebSocket failed on %r", text)
+            replies = [{"type": "error", "msg": error_msg(1, "the local exchange failed")}]
         if command_id:  # 0 means "no id"
             replies = [{"id": command_id, **reply} for reply in replies]
         delay = self.faults.take(frozenset({"delay_reply"}))
@@ -496,7 +516,7 @@ class WsServer:
         if not isinstance(channels, list) or not channels:
             raise CommandError(3)
         for channel in channels:
-            if channel not in MESSAGE_TYPES:
+            if not isinstance(channel, str) or channel not in MESSAGE_TYPES:
                 served = ", ".join(MESSAGE_TYPES)
                 raise CommandError(8, f"{channel!r} (the local exchange serves {served})")
         markets = _markets(params, required=False)

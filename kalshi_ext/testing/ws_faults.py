@@ -11,6 +11,8 @@ Kinds (names fixed by the test kit's contract):
 - `skip_seq`, `dup_seq`, `reset_seq`: the next order_group_updates frame's seq jumps one
   number ahead, is sent twice with the same seq, or restarts at 1.
 - `delay_reply`: the next command reply is held for `delay_s` while data frames keep flowing.
+- `refuse`: the next handshake is answered with HTTP `status` (403 as CloudFront sends, 503...)
+  instead of being checked; nothing is accepted.
 - `error`: with `channel`, an error frame `{"type": "error", "sid": S, "msg": {"code": code}}`
   on that channel's subscription; codes 10 and 25 (Kalshi's terminal errors) also end the
   subscription. Without `channel`, the next command is not executed and is answered with an
@@ -19,16 +21,16 @@ Kinds (names fixed by the test kit's contract):
 `drop`, `close` and `stall` act at once on the open connections (oldest first, one use each);
 uses left over act on the next connections right after their handshake. `error` with a channel
 acts at once on open subscriptions of that channel, then on the next subscriptions to it. The
-other kinds wait for the frame or command they change. Each fault fires `times` times.
+other kinds wait for the frame, command or handshake they change. Each fault fires `times` times.
 """
 
 from __future__ import annotations
 
-import threading
 from typing import Literal
 
 from attrs import define
 
+from kalshi_ext.testing.faults import PendingFaults
 from kalshi_ext.testing.ws_frames import MESSAGE_TYPES
 
 WsFaultKind = Literal[
@@ -41,10 +43,11 @@ WsFaultKind = Literal[
     "delay_reply",
     "error",
     "stall",
+    "refuse",
 ]
 WS_FAULT_KINDS: tuple[WsFaultKind, ...] = (
     "drop", "close", "suppress", "skip_seq", "dup_seq", "reset_seq", "delay_reply", "error",
-    "stall",
+    "stall", "refuse",
 )  # fmt: skip
 CONNECTION_KINDS: frozenset[WsFaultKind] = frozenset({"drop", "close", "stall"})
 SEQ_KINDS: frozenset[WsFaultKind] = frozenset({"skip_seq", "dup_seq", "reset_seq"})
@@ -58,6 +61,7 @@ class WsFault:
     code: int | None = None
     channel: str | None = None
     delay_s: float = 0.0
+    status: int | None = None
 
     def validate(self) -> None:
         """Raise ValueError saying what to fix when the fault cannot fire as asked."""
@@ -69,10 +73,14 @@ class WsFault:
             raise ValueError(
                 f"channel must be one of {', '.join(MESSAGE_TYPES)}, got {self.channel!r}"
             )
-        if self.channel is not None and self.kind in (*CONNECTION_KINDS, "delay_reply"):
+        if self.channel is not None and self.kind in (*CONNECTION_KINDS, "delay_reply", "refuse"):
             raise ValueError(f"kind {self.kind!r} does not take a channel")
         if self.kind == "close" and (self.code is None or not 1000 <= self.code <= 4999):
             raise ValueError(f"kind 'close' needs a close code 1000..4999, got {self.code!r}")
+        if self.kind == "refuse" and (self.status is None or not 400 <= self.status <= 599):
+            raise ValueError(f"kind 'refuse' needs an HTTP status 400..599, got {self.status!r}")
+        if self.status is not None and self.kind != "refuse":
+            raise ValueError(f"kind {self.kind!r} does not take a status")
         if self.kind == "error" and (self.code is None or self.code < 1):
             raise ValueError(f"kind 'error' needs a positive Kalshi error code, got {self.code!r}")
         if self.kind == "suppress" and self.channel is None:
@@ -91,29 +99,18 @@ class WsFaultPlan:
     """Pending WebSocket faults, added from test threads and consumed on the server loop."""
 
     def __init__(self) -> None:
-        self._faults: list[WsFault] = []
-        self._lock = threading.Lock()
+        self._faults = PendingFaults[WsFault]()
 
     def add(self, fault: WsFault) -> None:
         fault.validate()
-        with self._lock:
-            self._faults.append(fault)
+        self._faults.add(fault)
 
     def take(self, kinds: frozenset[WsFaultKind], channel: str | None = None) -> WsFault | None:
         """The oldest pending fault of one of `kinds` (and `channel`), using up one firing."""
-        with self._lock:
-            for fault in self._faults:
-                if fault.kind in kinds and fault.channel == channel:
-                    fault.remaining -= 1
-                    if fault.remaining == 0:
-                        self._faults.remove(fault)
-                    return fault
-        return None
+        return self._faults.take(lambda fault: fault.kind in kinds and fault.channel == channel)
 
     def clear(self) -> None:
-        with self._lock:
-            self._faults.clear()
+        self._faults.clear()
 
     def pending(self) -> int:
-        with self._lock:
-            return sum(fault.remaining for fault in self._faults)
+        return self._faults.pending()

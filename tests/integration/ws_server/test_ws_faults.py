@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 
 from kalshi_ext.testing import LocalExchange
-from tests.integration.ws_kit import TIMEOUT_S, FrameChecker, RawWs, Rest, connect
+from tests.integration.ws_kit import TIMEOUT_S, FrameChecker, RawWs, Rest, connect, ws_headers
 
 
 async def wait_for(condition: Any, what: str) -> None:
@@ -109,6 +109,22 @@ async def test_server_pings_at_the_configured_interval(checker: FrameChecker) ->
     ):
         message = await ws.ws.receive(timeout=TIMEOUT_S)
         assert message.type == aiohttp.WSMsgType.PING
+
+
+@pytest.mark.parametrize("status", [403, 503])
+async def test_refuse_answers_the_next_handshakes_with_a_status(
+    ex: LocalExchange, checker: FrameChecker, status: int
+) -> None:
+    ex.inject_ws_fault(kind="refuse", status=status, times=2)
+    async with aiohttp.ClientSession() as session:
+        for _ in range(2):
+            with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+                await session.ws_connect(ex.ws_url, headers=ws_headers(ex))
+            assert refused.value.status == status
+    async with connect(ex, checker) as ws:
+        assert await ws.barrier() == []
+    assert [h.status for h in ex.ws_handshakes] == [status, status, 101]
+    assert ex.ws_connection_count == 1
 
 
 # ---- frame faults ----------------------------------------------------------------------------
@@ -242,6 +258,9 @@ async def test_error_without_channel_answers_the_next_command(
         ({"kind": "skip_seq", "channel": "fill"}, "applies to order_group_updates only"),
         ({"kind": "delay_reply"}, "needs delay_s > 0"),
         ({"kind": "drop", "channel": "fill"}, "does not take a channel"),
+        ({"kind": "refuse"}, "needs an HTTP status"),
+        ({"kind": "refuse", "status": 101}, "needs an HTTP status"),
+        ({"kind": "drop", "status": 503}, "does not take a status"),
     ],
 )
 def test_bad_fault_arguments_say_what_to_fix(

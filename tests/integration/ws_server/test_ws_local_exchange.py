@@ -326,3 +326,48 @@ async def test_unreadable_frames_get_error_1_without_id(ws: RawWs) -> None:
     assert reply["msg"]["code"] == 1 and "id" not in reply
     await ws.ws.send_str(json.dumps({"id": "seven", "cmd": "list_subscriptions"}))
     assert (await ws.recv())["msg"]["code"] == 11
+
+
+async def test_every_kind_of_change_sends_schema_valid_frames(
+    ex: LocalExchange, ws: RawWs, rest: Rest
+) -> None:
+    """Amend, decrease, expiry fields, order groups and settlement: each frame is validated."""
+    await ws.subscribe(["fill", "user_orders", "market_positions", "order_group_updates"])
+    group = (
+        await rest.call("POST", "/portfolio/order_groups/create", json={"contracts_limit": 50})
+    )["order_group_id"]
+    expires = int(time.time()) + 3600
+    placed = await rest.order(price="0.20", count=5, order_group_id=group, expiration_time=expires)
+    order_id = placed["order_id"]
+    await rest.call(
+        "POST",
+        f"/portfolio/events/orders/{order_id}/amend",
+        json={"ticker": T50, "side": "bid", "price": "0.22", "count": "6"},
+    )
+    await rest.call(
+        "POST", f"/portfolio/events/orders/{order_id}/decrease", json={"reduce_by": "2"}
+    )
+    await rest.order(price="0.51", count=2)  # a fill and a position
+    ex.settle_market(T50, "yes")
+    frames = await ws.barrier()
+    updates = [
+        f["msg"] for f in frames if f["type"] == "user_order" and f["msg"]["order_id"] == order_id
+    ]
+    assert [u.get("last_update_reason") for u in updates] == [
+        None,
+        "Amend",
+        "Decrease",
+        "CloseCancel",
+    ]
+    assert updates[0]["order_group_id"] == group
+    assert updates[0]["expiration_ts_ms"] == expires * 1000
+    assert [u["remaining_count_fp"] for u in updates] == ["5.00", "6.00", "4.00", "0.00"]
+    positions = [f["msg"] for f in frames if f["type"] == "market_position"]
+    assert positions[-1]["position_fp"] == "0.00"  # settled
+    assert positions[-1]["realized_pnl_dollars"] != "0.0000"
+    assert {f["type"] for f in frames} == {
+        "order_group_updates",
+        "user_order",
+        "fill",
+        "market_position",
+    }
