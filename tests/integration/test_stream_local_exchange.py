@@ -458,3 +458,28 @@ def test_closing_the_sync_client_closes_its_open_streams(ex: LocalExchange) -> N
     while ex.ws_open_connections:
         assert time.monotonic() < deadline
         time.sleep(0.02)
+
+
+@pytest.mark.parametrize("status", [401, 403, 404])
+async def test_a_handshake_refused_with_a_final_status_is_not_retried(
+    ex: LocalExchange, client: AsyncClient, status: int
+) -> None:
+    ex.inject_ws_fault(kind="refuse", status=status)
+    with pytest.raises(StreamHandshakeError) as raised:
+        async with client.stream(["fill"]):
+            pass
+    assert raised.value.status == status
+    assert [h.status for h in ex.ws_handshakes] == [status]
+
+
+@pytest.mark.parametrize("status", [429, 503])
+async def test_a_handshake_refused_for_now_is_retried(
+    ex: LocalExchange, client: AsyncClient, status: int
+) -> None:
+    async with client.stream(["fill"]) as stream:
+        ex.inject_ws_fault(kind="refuse", status=status, times=2)
+        ex.inject_ws_fault(kind="drop")
+        (marker,) = await collect(stream, lambda es: bool(es))
+    assert isinstance(marker, Reconnected) and marker.attempts == 3
+    assert str(status) in marker.reason
+    assert [h.status for h in ex.ws_handshakes] == [101, status, status, 101]
