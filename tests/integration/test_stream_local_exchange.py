@@ -268,6 +268,25 @@ async def test_ws_ping_interval_detects_a_stalled_server(ex: LocalExchange) -> N
         assert messages(events, "fill")[0].order_id == order_id
 
 
+async def test_without_a_short_ws_ping_interval_a_stall_goes_unnoticed_for_a_while(
+    ex: LocalExchange,
+) -> None:
+    async with (
+        ex.async_client(ws_ping_interval=30.0, ws_close_timeout=0.2) as client,
+        client.stream(["fill"]) as stream,
+    ):
+        ex.inject_ws_fault(kind="stall")
+        events: list[Event] = []
+
+        async def read() -> None:
+            async for event in stream:
+                events.append(event)
+
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(read(), 1.5)  # a 0.4 s interval noticed it by now
+        assert events == [] and stream.stats.connects == 1
+
+
 @pytest.mark.parametrize("close_timeout", [0.3, 1.5])
 async def test_ws_close_timeout_bounds_close_on_a_stalled_server(
     ex: LocalExchange, close_timeout: float
