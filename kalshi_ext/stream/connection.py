@@ -172,7 +172,8 @@ class Connection:
         if self._closing or self._task is None or self._task.done():
             self._buffer.raise_end()
             raise StreamError("the stream is closed")
-        await self._wait_ready()
+        while not self.protocol.ready:  # a loss may come between the wake-up and here
+            await self._wait_ready()
         loop = asyncio.get_running_loop()
         tickets = start(self.protocol)
         futures = []
@@ -239,8 +240,8 @@ class Connection:
             if retrying:
                 if tries >= config.ws_max_retries:
                     raise StreamConnectionError(
-                        f"the WebSocket connection could not be restored after {tries} "
-                        f"attempts (ws_max_retries={config.ws_max_retries})",
+                        f"no WebSocket connection after {tries} reconnect attempts "
+                        f"(ws_max_retries={config.ws_max_retries})",
                         attempts=tries,
                         reason=reason,
                     )
