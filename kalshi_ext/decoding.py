@@ -215,12 +215,16 @@ def _compile(model: type[Any], fields: list[_Field]) -> tuple[Decoder, Decoder]:
         "    except KeyError:",
         "        pass",
         "o = _new(_cls)",
+        # Known keys present, counted as they are read: equal to len(d) means no unknown key.
+        f"n = {sum(1 for field in fields if field.required)}",
     ]
     for number, field in enumerate(fields):
         if field.required:
             lines.append(f"v = d[{field.key!r}]")
         else:
             lines.append(f"v = d.get({field.key!r}, _UNSET)")
+            lines.append("if v is not _UNSET:")
+            lines.append("    n += 1")
         present = [] if field.required else ["v is not _UNSET"]
         present += ["v is not None"] if field.nullable else []
         if field.convert is not None and present:
@@ -231,7 +235,7 @@ def _compile(model: type[Any], fields: list[_Field]) -> tuple[Decoder, Decoder]:
         lines.append(f"o.{field.name} = v")
     lines += [
         "o.additional_properties = (",
-        "    {} if _KNOWN.issuperset(d) else {k: x for k, x in d.items() if k not in _KNOWN}",
+        "    {} if len(d) == n else {k: x for k, x in d.items() if k not in _KNOWN}",
         ")",
         "return o",
     ]

@@ -81,6 +81,21 @@ class EventBuffer:
     def full(self) -> bool:
         return self._data >= self.max_buffered
 
+    def put_data(self, item: PendingMessage) -> None:
+        """put() for a routed data frame: the hot path, once per frame."""
+        data = self._data
+        if data >= self.max_buffered:
+            self._count_loss(item)
+            return
+        self._data = data = data + 1
+        if data > self.peak_data:
+            self.peak_data = data
+        self._events.append(item)
+        if self._waiting:
+            self._waiting = False
+            assert self._wakeup is not None
+            self._wakeup.set()
+
     def put(self, event: Item) -> None:
         if type(event) in _DATA:
             data = self._data
@@ -164,14 +179,17 @@ class EventBuffer:
         while events:
             event = popleft()
             kind = type(event)
-            if kind in _DATA:  # the body of _pop, inline: this runs once per frame
+            if kind is tuple:  # the body of _pop, inline: this runs once per frame
                 self._data -= 1
                 if self._loss is not None:
                     self._close_loss()
-                if kind is tuple:
-                    assert materialize is not None, "a PendingMessage needs materialize="
-                    yield materialize(event)  # type: ignore[arg-type]
-                    continue
+                assert materialize is not None, "a PendingMessage needs materialize="
+                yield materialize(event)  # type: ignore[arg-type]
+                continue
+            if kind in _DATA:
+                self._data -= 1
+                if self._loss is not None:
+                    self._close_loss()
             yield event  # type: ignore[misc]
 
     async def wait(self) -> bool:

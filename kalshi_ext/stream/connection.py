@@ -15,7 +15,8 @@ ends when a connection has restored every subscription. Then it raises
 The ``ws_*`` settings: ``ws_base_url`` (where to connect), ``ws_ping_interval`` (aiohttp's
 heartbeat: a ping every interval; no pong within half of it closes the socket and reconnects),
 ``ws_close_timeout`` (how long close() waits for the server's close frame), ``ws_json_loads``
-(parses every frame, given bytes), ``ws_json_dumps`` (encodes every command).
+(parses every frame, given bytes; without it json.loads is given str), ``ws_json_dumps``
+(encodes every command).
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ class Connection:
         self._wall = wall
         self._loads: Callable[[Any], Any] = config.ws_json_loads or json.loads
         self._dumps: Callable[[Any], str | bytes] = config.ws_json_dumps or json.dumps
-        self.protocol = StreamProtocol(self, decoders, sink=buffer.put)
+        self.protocol = StreamProtocol(self, decoders, data_sink=buffer.put_data)
         buffer.materialize = self.protocol.materialize
         self._session: aiohttp.ClientSession | None = None
         self._ws: aiohttp.ClientWebSocketResponse[bool] | None = None
@@ -314,7 +315,9 @@ class Connection:
                     ws_receive=None, ws_close=self.config.ws_close_timeout
                 ),
                 autoping=True,
-                decode_text=False,
+                # The stdlib's json.loads parses str faster than bytes (aiohttp decodes UTF-8 in
+                # C); a ws_json_loads such as orjson.loads is given the bytes, which it prefers.
+                decode_text=self.config.ws_json_loads is None,
                 max_msg_size=0,
             )
         except aiohttp.WSServerHandshakeError as exc:
