@@ -15,6 +15,7 @@ from kalshi_ext import (
     AsyncClient,
     AsyncStream,
     ChannelError,
+    MessagesLost,
     Reconnected,
     SequenceGap,
     StreamCommandError,
@@ -502,3 +503,38 @@ async def test_a_handshake_refused_for_now_is_retried(
     assert isinstance(marker, Reconnected) and marker.attempts == 3
     assert str(status) in marker.reason
     assert [h.status for h in ex.ws_handshakes] == [101, status, status, 101]
+
+
+async def test_reconnects_sleep_the_shared_full_jitter_backoff(ex: LocalExchange) -> None:
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    config = ex.config(ws_max_retries=4, retry_base_delay=0.5, retry_max_delay=1.5)
+    async with (
+        AsyncClient(
+            key_id=ex.key_id, private_key=ex.private_key_pem, config=config, sleep=sleep
+        ) as client,
+        client.stream(["fill"]) as stream,
+    ):
+        ex.inject_ws_fault(kind="drop", times=10)
+        with pytest.raises(StreamConnectionError):
+            await collect(stream, lambda es: False)
+    assert len(slept) == 4
+    for retries_taken, delay in enumerate(slept):
+        assert 0 <= delay <= min(1.5, 0.5 * 2**retries_taken)
+
+
+async def test_a_consumer_that_stops_reading_is_told_what_it_lost(
+    ex: LocalExchange, client: AsyncClient
+) -> None:
+    async with client.stream(["fill", "user_orders"], max_buffered=3) as stream:
+        order_ids = [await cross(client) for _ in range(4)]  # 8 messages; nothing read yet
+        await _until(lambda: stream.stats.lost == 5)
+        events = await collect(stream, lambda es: len(es) == 4)
+    kept = [e for e in events if isinstance(e, StreamMessage)]
+    (lost,) = [e for e in events if isinstance(e, MessagesLost)]
+    assert len(kept) == 3 and lost.count == 5 and sum(lost.channels.values()) == 5
+    assert kept[0].msg.order_id == order_ids[0]  # the oldest are kept, in order
+    assert events[-1] is lost and lost.since <= lost.until
