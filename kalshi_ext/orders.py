@@ -191,7 +191,9 @@ def find_orders(
             for order in page.items:
                 if order.client_order_id in wanted:
                     found[order.client_order_id] = order
-            if wanted <= found.keys() or not walk.advance(page.next_cursor):
+            if wanted <= found.keys() or not walk.advance(
+                page.next_cursor, page_was_empty=not len(page)
+            ):
                 break
     return found
 
