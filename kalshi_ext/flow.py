@@ -9,7 +9,11 @@ call's result. The retry loop, exactly-once order placement and page fetching ar
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
+import heapq
+import itertools
+import socket
 import threading
 import time
 from collections.abc import Awaitable, Callable, Generator, Mapping
@@ -176,8 +180,97 @@ def _advance(flow: Flow[Any], reply: Any, error: BaseException | None) -> Action
         raise _Step(done.value) from None
 
 
+class _Watchdog:
+    """One daemon thread that runs callbacks at deadlines (a Timer thread per request would
+    cost a thread start each); started on first use."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._heap: list[tuple[float, int, Callable[[], None]]] = []
+        self._cancelled: set[int] = set()
+        self._ids = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def call_at(self, when: float, callback: Callable[[], None]) -> int:
+        with self._cond:
+            handle = next(self._ids)
+            heapq.heappush(self._heap, (when, handle, callback))
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="kalshi-deadlines", daemon=True
+                )
+                self._thread.start()
+            self._cond.notify()
+            return handle
+
+    def cancel(self, handle: int) -> None:
+        with self._cond:
+            self._cancelled.add(handle)
+            if len(self._cancelled) > 1024 and 2 * len(self._cancelled) > len(self._heap):
+                # Long deadlines would keep cancelled entries for long: drop them now.
+                self._heap = [entry for entry in self._heap if entry[1] not in self._cancelled]
+                heapq.heapify(self._heap)
+                self._cancelled.clear()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._heap:
+                    self._cond.wait()
+                when, handle, callback = self._heap[0]
+                now = time.monotonic()
+                if when > now:
+                    self._cond.wait(when - now)
+                    continue
+                heapq.heappop(self._heap)
+                if handle in self._cancelled:
+                    self._cancelled.discard(handle)
+                    continue
+            callback()
+
+
+_WATCHDOG = _Watchdog()
+
+
+class _CutOff:
+    """Ends a blocked body read by shutting the response's socket down, unless the read has
+    finished first (httpcore drops a shut connection from its pool: it reads as expired)."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._lock = threading.Lock()
+        self._finished = False
+
+    @classmethod
+    def of(cls, response: httpx.Response) -> _CutOff | None:
+        """None where shutting down would hurt others (HTTP/2 multiplexes requests on one
+        socket) or there is no socket (a custom transport)."""
+        if response.extensions.get("http_version", b"HTTP/1.1") != b"HTTP/1.1":
+            return None
+        stream = response.extensions.get("network_stream")
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        return cls(sock) if isinstance(sock, socket.socket) else None
+
+    def __call__(self) -> None:
+        with self._lock:
+            if not self._finished:
+                with contextlib.suppress(OSError):  # already closed: the read has ended
+                    self._sock.shutdown(socket.SHUT_RDWR)
+
+    def finish(self) -> None:
+        with self._lock:
+            self._finished = True
+
+
 def send_sync(http: httpx.Client, action: Send) -> httpx.Response:
-    """Send and read the body; under a total_timeout, within the attempt's deadline."""
+    """Send and read the body; under a total_timeout, within the attempt's deadline.
+
+    httpx's read timeout restarts on every read, so a body trickling in could outlast the
+    deadline by a whole read timeout: at the deadline a watchdog shuts the connection's socket
+    down, which ends the blocked read at once (slack: the watchdog's wake-up, milliseconds).
+    The headers are read with the read timeout cut to the attempt's (what is left of
+    total_timeout), so only headers dribbled byte by byte can outlast it.
+    """
     request = _build(http, action)
     if action.deadline is None:
         return http.send(request)
@@ -189,13 +282,25 @@ def send_sync(http: httpx.Client, action: Send) -> httpx.Response:
             return response
         except httpx.ResponseNotRead:
             pass
+        cut = _CutOff.of(response)
+        watch = _WATCHDOG.call_at(deadline, cut) if cut is not None else None
         chunks = []
-        for chunk in response.iter_raw():
-            chunks.append(chunk)
-            if time.monotonic() > deadline:
-                raise httpx.ReadTimeout(
-                    "the response took longer than the attempt's timeout", request=request
-                )
+        try:
+            for chunk in response.iter_raw():
+                chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    break
+        except httpx.TransportError:
+            if time.monotonic() < deadline:
+                raise
+        finally:
+            if cut is not None and watch is not None:
+                cut.finish()
+                _WATCHDOG.cancel(watch)
+        if time.monotonic() > deadline:
+            raise httpx.ReadTimeout(
+                "the response took longer than the attempt's timeout", request=request
+            )
     finally:
         response.close()
     return httpx.Response(
