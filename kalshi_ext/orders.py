@@ -279,9 +279,9 @@ def create_order_flow(
         if not (log.may_have_landed or isinstance(failure, ResponseValidationError)):
             failure.set_outcome(
                 "absent",
-                f"client_order_id {client_order_id} never reached the exchange"
-                if isinstance(failure, (APIConnectionError, ClientClosedError))
-                else f"the exchange refused client_order_id {client_order_id}",
+                f"the exchange refused client_order_id {client_order_id}"
+                if isinstance(failure, APIStatusError)
+                else f"client_order_id {client_order_id} never reached the exchange",
             )
             raise
         lookup = yield from _look_up(ctx, [fields], since_s, started)
