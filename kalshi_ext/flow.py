@@ -297,7 +297,7 @@ def send_sync(http: httpx.Client, action: Send) -> httpx.Response:
             if cut is not None and watch is not None:
                 cut.finish()
                 _WATCHDOG.cancel(watch)
-        if time.monotonic() > deadline:
+        if time.monotonic() >= deadline:  # read in full but late, or cut off by the watchdog
             raise httpx.ReadTimeout(
                 "the response took longer than the attempt's timeout", request=request
             )
