@@ -605,14 +605,12 @@ class AsyncClient(_ClientBase):
         """Refuse new calls; calls in flight end at their next step (see CallGate); returns
         once the last of them has ended and the connection pool is closed."""
         if self._gate.close():
-            if self._loop is None or self._loop is asyncio.get_running_loop():
+            home = self._loop
+            if home is not None and home.is_running() and home is not asyncio.get_running_loop():
+                # the pool lives on its own loop, running in another thread: release it there
+                await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self._release(), home))
+            else:  # here; or, best effort, for a loop stopped without finalising the client
                 await self._release()
-            elif self._loop.is_closed():  # its pool was released as that loop shut down
-                self._gate.mark_released()
-            else:  # the pool lives on its own loop, running in another thread
-                await asyncio.wrap_future(
-                    asyncio.run_coroutine_threadsafe(self._release(), self._loop)
-                )
         await self._gate.released()
 
     async def __aenter__(self) -> Self:
