@@ -4,6 +4,8 @@ A flow yields :class:`Send` (the driver sends it and sends back the ``httpx.Resp
 throws the ``httpx.RequestError`` in) and :class:`Sleep` (the driver sleeps); it returns the
 call's result. The retry loop, exactly-once order placement and page fetching are flows, so
 ``Client`` and ``AsyncClient`` share every decision and differ only in the two drivers below.
+Whatever a step raises is thrown into the flow, and a :class:`CallGate` ends a flow at its
+next step when its client is closed, so a flow's own handling runs in every case.
 """
 
 from __future__ import annotations
