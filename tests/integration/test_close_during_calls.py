@@ -166,12 +166,7 @@ async def test_async_close_when_the_lookup_cannot_be_made_says_unknown(
 @pytest.mark.parametrize("transport", ["aiohttp", "httpx"])
 async def test_async_close_racing_orders(exchange: LocalExchange, transport: str) -> None:
     exchange.inject_fault(method="POST", path=ORDERS, kind="delay", delay_s=0.2, times=10)
-    client = AsyncClient(
-        key_id=exchange.key_id,
-        private_key=exchange.private_key_pem,
-        config=exchange.config(),
-        transport=httpx.AsyncHTTPTransport() if transport == "httpx" else None,
-    )
+    client = async_client_over(exchange, transport)
     calls = [asyncio.create_task(client.create_order(**order(n))) for n in range(20)]
     await asyncio.sleep(0.1)
     await client.close()
@@ -179,8 +174,20 @@ async def test_async_close_racing_orders(exchange: LocalExchange, transport: str
     check_outcomes(exchange, {f"c{n}": r for n, r in enumerate(done)})
 
 
-async def test_async_close_racing_reads_raises_client_closed(exchange: LocalExchange) -> None:
-    client = exchange.async_client()
+def async_client_over(exchange: LocalExchange, transport: str) -> AsyncClient:
+    return AsyncClient(
+        key_id=exchange.key_id,
+        private_key=exchange.private_key_pem,
+        config=exchange.config(),
+        transport=httpx.AsyncHTTPTransport() if transport == "httpx" else None,
+    )
+
+
+@pytest.mark.parametrize("transport", ["aiohttp", "httpx"])
+async def test_async_close_racing_reads_raises_client_closed(
+    exchange: LocalExchange, transport: str
+) -> None:
+    client = async_client_over(exchange, transport)
     await client.get_balance()
     calls = [asyncio.create_task(client.get_balance()) for _ in range(200)]
     await asyncio.sleep(0.005)
