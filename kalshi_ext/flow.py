@@ -257,7 +257,9 @@ class _CutOff:
         with self._lock:
             if not self._finished:
                 with contextlib.suppress(OSError):  # already closed: the read has ended
-                    self._sock.shutdown(socket.SHUT_RDWR)
+                    # socket.socket's own shutdown, also for an SSLSocket: its TLS layer stays
+                    # as it is, and the blocked read sees the end of the stream (an OSError).
+                    socket.socket.shutdown(self._sock, socket.SHUT_RDWR)
 
     def finish(self) -> None:
         with self._lock:
