@@ -15,6 +15,7 @@ from kalshi_ext import (
     AsyncClient,
     AsyncStream,
     ChannelError,
+    ClientClosedError,
     MessagesLost,
     Reconnected,
     SequenceGap,
@@ -538,3 +539,15 @@ async def test_a_consumer_that_stops_reading_is_told_what_it_lost(
     assert len(kept) == 3 and lost.count == 5 and sum(lost.channels.values()) == 5
     assert kept[0].msg.order_id == order_ids[0]  # the oldest are kept, in order
     assert events[-1] is lost and lost.since <= lost.until
+
+
+async def test_closing_the_async_client_closes_its_open_streams(ex: LocalExchange) -> None:
+    client = ex.async_client()
+    await client.get_balance()  # the client is bound to this loop, with its pool
+    stream = await client.stream(["fill"]).open()
+    await client.close()
+    with pytest.raises(StopAsyncIteration):
+        await stream.__anext__()
+    await _until(lambda: ex.ws_open_connections == 0)
+    with pytest.raises(ClientClosedError):
+        client.stream(["fill"])
