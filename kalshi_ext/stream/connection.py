@@ -353,8 +353,9 @@ class Connection:
             if kind is text or kind is binary:
                 try:
                     frame = loads(message.data)
-                except Exception as exc:  # not JSON: kept as a malformed frame
-                    frame = {"type": None, "raw": message.data, "error": repr(exc)}
+                except Exception as exc:  # not JSON: kept, and said, as a malformed frame
+                    self.protocol.malformed(message.data, f"not JSON: {exc!r}")
+                    continue
                 route(frame)
                 if self._outbox:
                     await self._flush()

@@ -387,6 +387,11 @@ class StreamProtocol:
         else:
             self._deliver(MalformedMessage(None, None, None, frame, "unknown frame type"))
 
+    def malformed(self, raw: Any, error: str) -> None:
+        """A frame that could not even be parsed: delivered as a MalformedMessage, in order."""
+        logger.warning("a frame that is not JSON was received: %s", error)
+        self._deliver(MalformedMessage(None, None, None, raw, error))
+
     def _deliver(self, event: Event | PendingMessage) -> None:
         if self._held is not None:
             self._held.append(event)

@@ -198,9 +198,19 @@ class AsyncStream:
             raise StopAsyncIteration  # not finished, but nothing will run it any more
         return events
 
-    async def next_batch(self, limit: int = _SYNC_BATCH) -> list[Event]:
-        """The next events: waits for one, returns up to ``limit`` already there."""
-        return await self._buffer.get_batch(limit)
+    async def next_batch(
+        self, limit: int = _SYNC_BATCH, *, timeout: float | None = None
+    ) -> list[Event]:
+        """The next events: waits for one (at most ``timeout`` seconds: then ``[]``), returns up
+        to ``limit`` of those already there. At the end of a closed stream: StopAsyncIteration
+        (or the error that ended it)."""
+        if timeout is None:
+            return await self._buffer.get_batch(limit)
+        try:
+            async with asyncio.timeout(timeout):
+                return await self._buffer.get_batch(limit)
+        except TimeoutError:
+            return []  # cancelled while waiting: no event was taken
 
     # ---- subscriptions ----------------------------------------------------------------------
 
@@ -354,6 +364,17 @@ class Stream:
         event = self._batch[self._position]
         self._position += 1
         return event
+
+    def next_batch(self, limit: int = _SYNC_BATCH, *, timeout: float | None = None) -> list[Event]:
+        """The next events, as AsyncStream.next_batch; StopIteration at the end of the stream."""
+        left = self._batch[self._position :]
+        if left:  # taken from the loop by __next__ and not handed out yet: those first
+            self._batch, self._position = left[limit:], 0
+            return left[:limit]
+        try:
+            return self._loop.run(self._async.next_batch(limit, timeout=timeout))
+        except StopAsyncIteration:
+            raise StopIteration from None
 
     @property
     def subscriptions(self) -> tuple[Subscription, ...]:

@@ -551,3 +551,28 @@ async def test_closing_the_async_client_closes_its_open_streams(ex: LocalExchang
     await _until(lambda: ex.ws_open_connections == 0)
     with pytest.raises(ClientClosedError):
         client.stream(["fill"])
+
+
+async def test_next_batch_waits_at_most_its_timeout(ex: LocalExchange, client: AsyncClient) -> None:
+    async with client.stream(["fill"]) as stream:
+        started = time.monotonic()
+        assert await stream.next_batch(timeout=0.2) == []
+        assert time.monotonic() - started >= 0.15
+        order_id = await cross(client)
+        (event,) = await stream.next_batch(timeout=WAIT_S)
+        assert isinstance(event, StreamMessage) and event.msg.order_id == order_id
+
+
+def test_the_sync_next_batch_hands_out_what_iteration_left_first(ex: LocalExchange) -> None:
+    with ex.client() as client, client.stream(["fill", "user_orders"]) as stream:
+        assert stream.next_batch(timeout=0.1) == []
+        client.create_order(ticker=TICKER, side="bid", count=1, price="0.99")
+        first = next(stream)
+        rest: list[Event] = []
+        while len(rest) < 1:
+            rest += stream.next_batch(timeout=WAIT_S)
+        assert isinstance(first, StreamMessage) and isinstance(rest[0], StreamMessage)
+        assert {first.channel, rest[0].channel} == {"fill", "user_orders"}
+        stream.close()
+        with pytest.raises(StopIteration):
+            stream.next_batch(timeout=0.1)

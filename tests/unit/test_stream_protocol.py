@@ -352,3 +352,13 @@ def test_the_last_seq_on_a_different_frame_is_a_restart_not_a_duplicate() -> Non
     assert [e for e in rec.events if isinstance(e, SequenceGap)] == [
         SequenceGap("order_group_updates", 1, 2, 1, "reset")
     ]
+
+
+def test_a_frame_that_is_not_json_is_delivered_as_malformed_in_order() -> None:
+    protocol, rec = connect(["fill"])
+    protocol.receive(fill_frame(1))
+    protocol.malformed("{not json", "not JSON: JSONDecodeError(...)")
+    protocol.receive(fill_frame(1))
+    first, bad, last = rec.events
+    assert isinstance(bad, MalformedMessage) and bad.raw == "{not json" and "JSON" in bad.error
+    assert isinstance(first, StreamMessage) and isinstance(last, StreamMessage)
