@@ -15,6 +15,7 @@ costs about 2.7 KB, so the default 10,000 peaks near 27 MB (bench/bench_stream.p
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -77,10 +78,6 @@ class EventBuffer:
         """A consumer waited for events and has been woken: it runs at the next yield."""
         return self._wakeup is not None and self._wakeup.is_set()
 
-    @property
-    def full(self) -> bool:
-        return self._data >= self.max_buffered
-
     def put_data(self, item: PendingMessage) -> None:
         """put() for a routed data frame: the hot path, once per frame."""
         data = self._data
@@ -142,23 +139,12 @@ class EventBuffer:
             self._waiting = False
             self._wakeup.set()
 
-    def _pop(self) -> Event:
-        event = self._events.popleft()
-        if type(event) in _DATA:
-            self._data -= 1
-            if self._loss is not None:
-                self._close_loss()  # a slot is free: the lost span ends here in the sequence
-            if type(event) is tuple:
-                assert self.materialize is not None, "a PendingMessage needs materialize="
-                return self.materialize(event)
-        return event  # type: ignore[return-value]
-
     def take(self, limit: int) -> list[Event]:
         """Up to ``limit`` buffered events, without waiting (raises the end when drained)."""
         if not self._events:
             self.raise_end()
             return []
-        return [self._pop() for _ in range(min(limit, len(self._events)))]
+        return list(itertools.islice(self.drain(), limit))
 
     def raise_end(self) -> None:
         """At the end of a finished buffer: raise its error, or StopAsyncIteration."""
@@ -179,7 +165,7 @@ class EventBuffer:
         while events:
             event = popleft()
             kind = type(event)
-            if kind is tuple:  # the body of _pop, inline: this runs once per frame
+            if kind is tuple:  # a routed frame, decoded now: this runs once per frame
                 self._data -= 1
                 if self._loss is not None:
                     self._close_loss()
@@ -207,17 +193,14 @@ class EventBuffer:
             await self._wakeup.wait()
         return True
 
-    def pop(self) -> Event | None:
-        """The next event if one is buffered, else None (never waits, never raises)."""
-        return self._pop() if self._events else None
-
     async def get(self) -> Event:
         """The next event; raises the finishing error, or StopAsyncIteration after close."""
         if not await self.wait():
             raise StopAsyncIteration
-        return self._pop()
+        return next(self.drain())
 
     async def get_batch(self, limit: int) -> list[Event]:
         """At least one event (waiting for it), up to ``limit``."""
-        first = await self.get()
-        return [first, *self.take(limit - 1)] if self._events else [first]
+        if not await self.wait():
+            raise StopAsyncIteration
+        return list(itertools.islice(self.drain(), limit))
