@@ -21,6 +21,7 @@ import functools
 import ipaddress
 import os
 import random
+import shlex
 import signal
 import sys
 import tempfile
@@ -38,6 +39,8 @@ from starlette.types import ASGIApp
 
 from kalshi_ext.client import AsyncClient, Client
 from kalshi_ext.config import KalshiConfig
+from kalshi_ext.auth import KEY_ID_ENV, KEY_PATH_ENV
+from kalshi_ext.testing.admin import ADMIN_PATH, BASE_URL_ENV, AdminFirst, build_admin_app
 from kalshi_ext.testing.engine import SEEDED_MARKETS, Engine, Side
 from kalshi_ext.testing.exchange_error import ExchangeError
 from kalshi_ext.testing.faults import Fault, FaultKind, FaultMiddleware, FaultPlan, ServedRequest
@@ -115,7 +118,7 @@ class LocalExchange:
         self._faults = FaultPlan(base_path)
         self._state = ApiState(self._new_engine(), self._lock, self._keys)
         api = build_app(self._state, base_path)
-        self.app: ASGIApp = FaultMiddleware(api, self._faults)
+        self.app: ASGIApp = AdminFirst(FaultMiddleware(api, self._faults), build_admin_app(self))
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._port: int | None = None
@@ -381,18 +384,22 @@ class LocalExchange:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m kalshi_ext.testing.exchange",
-        description="Run a local Kalshi /portfolio exchange until SIGINT or SIGTERM.",
+        description=(
+            "Run a local Kalshi /portfolio exchange on 127.0.0.1 until SIGINT or SIGTERM. "
+            "Prints the seeded markets and the `export KALSHI_...=` lines that let a bot run "
+            "unchanged with Client.from_env(); scripts the market through /_admin/..."
+        ),
     )
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free)")
     parser.add_argument("--seed", type=int, default=0, help="seed for ids and the seeded books")
     parser.add_argument(
         "--key-out",
-        help="file to write the throwaway private key PEM to (default: a new temp file)",
+        help="file to write the throwaway private key PEM to, kept on exit "
+        "(default: a temp file, removed on exit)",
     )
     args = parser.parse_args(argv)
 
     exchange = LocalExchange(seed=args.seed, port=args.port)
-    key_path = _write_key(exchange.private_key_pem, args.key_out)
     stop = threading.Event()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
@@ -400,13 +407,34 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
-    with exchange:
-        print(f"base_url={exchange.base_url}", flush=True)
-        print(f"key_id={exchange.key_id}", flush=True)
-        print(f"private_key_path={key_path}", flush=True)
-        while not stop.wait(0.5):
-            pass
+    key_path = _write_key(exchange.private_key_pem, args.key_out)
+    try:
+        with exchange:
+            print(startup_text(exchange, key_path), flush=True)
+            while not stop.wait(0.5):
+                pass
+    finally:
+        if args.key_out is None:
+            os.unlink(key_path)
     return 0
+
+
+def startup_text(exchange: LocalExchange, key_path: str) -> str:
+    """What the standalone exchange prints: shell comments, then `export` lines for a bot."""
+    origin = exchange.base_url.removesuffix(exchange.base_path)
+    lines = [f"# Local Kalshi exchange on {exchange.base_url} (Ctrl-C stops it)", "# Markets:"]
+    lines += [
+        f"#   {ticker}  event {event}, tick $0.01, book around ${mid / 100:.2f}"
+        for ticker, event, mid in SEEDED_MARKETS
+    ]
+    lines += [
+        f"# Admin: {origin}{ADMIN_PATH}/ (settle, other_orders, faults, reset)",
+        "# Run your bot with Client.from_env() after:",
+        f"export {KEY_ID_ENV}={shlex.quote(exchange.key_id)}",
+        f"export {KEY_PATH_ENV}={shlex.quote(key_path)}",
+        f"export {BASE_URL_ENV}={shlex.quote(exchange.base_url)}",
+    ]
+    return "\n".join(lines)
 
 
 def _write_key(pem: bytes, path: str | None) -> str:
