@@ -37,9 +37,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.types import ASGIApp
 
+from kalshi_ext.auth import KEY_ID_ENV, KEY_PATH_ENV
 from kalshi_ext.client import AsyncClient, Client
 from kalshi_ext.config import KalshiConfig
-from kalshi_ext.auth import KEY_ID_ENV, KEY_PATH_ENV
 from kalshi_ext.testing.admin import ADMIN_PATH, BASE_URL_ENV, AdminFirst, build_admin_app
 from kalshi_ext.testing.engine import SEEDED_MARKETS, Engine, Side
 from kalshi_ext.testing.exchange_error import ExchangeError

@@ -11,6 +11,7 @@ import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -47,11 +48,12 @@ BOT = textwrap.dedent(
 class Standalone:
     """`python -m kalshi_ext.testing.exchange` in a child process, read up to its export lines."""
 
-    def __init__(self) -> None:
+    def __init__(self, errors: IO[str]) -> None:
+        self.errors = errors
         self.process = subprocess.Popen(
             [sys.executable, "-m", "kalshi_ext.testing.exchange", "--port", "0"],
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=self.errors,  # a file: an unread pipe could fill and block the child
             text=True,
         )
         assert self.process.stdout is not None
@@ -60,7 +62,8 @@ class Standalone:
         while len(self.exports) < 3:
             line = self.process.stdout.readline()
             if not line:
-                raise AssertionError(f"exchange exited early: {self.process.stderr!r}")
+                self.errors.seek(0)
+                raise AssertionError(f"exchange exited early: {self.errors.read()}")
             self.lines.append(line.rstrip("\n"))
             if line.startswith("export "):
                 name, _, value = line.removeprefix("export ").strip().partition("=")
@@ -69,20 +72,27 @@ class Standalone:
     def stop(self) -> int:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
-        code = self.process.wait(timeout=30)
-        for stream in (self.process.stdout, self.process.stderr):
-            assert stream is not None
-            stream.close()
+        try:
+            code = self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            self.errors.seek(0)
+            raise AssertionError(f"exchange ignored SIGTERM: {self.errors.read()}") from None
+        finally:
+            assert self.process.stdout is not None
+            self.process.stdout.close()
         return code
 
 
 @pytest.fixture
-def standalone() -> Iterator[Standalone]:
-    exchange = Standalone()
-    try:
-        yield exchange
-    finally:
-        exchange.stop()
+def standalone(tmp_path: Path) -> Iterator[Standalone]:
+    with (tmp_path / "stderr.txt").open("w+") as errors:
+        exchange = Standalone(errors)
+        try:
+            yield exchange
+        finally:
+            exchange.stop()
 
 
 def test_a_bot_runs_with_only_the_printed_exports(standalone: Standalone) -> None:
