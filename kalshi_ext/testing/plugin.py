@@ -12,13 +12,22 @@ into every pytest run.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 if TYPE_CHECKING:
     from kalshi_ext.client import AsyncClient, Client
     from kalshi_ext.testing.exchange import LocalExchange
+
+try:
+    # pytest-asyncio's own decorator: in its default strict mode it ignores async fixtures
+    # declared with plain @pytest.fixture.
+    import pytest_asyncio
+
+    async_fixture: Any = pytest_asyncio.fixture
+except ImportError:  # without pytest-asyncio, pytest says the async fixture needs a plugin
+    async_fixture = pytest.fixture
 
 
 @pytest.fixture(scope="session")
@@ -43,7 +52,7 @@ def kalshi_client(kalshi_exchange: LocalExchange) -> Iterator[Client]:
         yield client
 
 
-@pytest.fixture
+@async_fixture
 async def async_kalshi_client(kalshi_exchange: LocalExchange) -> AsyncIterator[AsyncClient]:
     """A kalshi_ext.AsyncClient bound to kalshi_exchange (needs pytest-asyncio)."""
     async with kalshi_exchange.async_client() as client:
