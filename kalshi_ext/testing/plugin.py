@@ -11,8 +11,8 @@ into every pytest run.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import TYPE_CHECKING, TypeVar, cast
 
 import pytest
 
@@ -20,14 +20,18 @@ if TYPE_CHECKING:
     from kalshi_ext.client import AsyncClient, Client
     from kalshi_ext.testing.exchange import LocalExchange
 
-try:
-    # pytest-asyncio's own decorator: in its default strict mode it ignores async fixtures
-    # declared with plain @pytest.fixture.
-    import pytest_asyncio
+F = TypeVar("F", bound=Callable[..., object])
 
-    async_fixture: Any = pytest_asyncio.fixture
-except ImportError:  # without pytest-asyncio, pytest says the async fixture needs a plugin
-    async_fixture = pytest.fixture
+
+def async_fixture(function: F) -> F:
+    """pytest-asyncio's fixture decorator when installed: in its default strict mode it ignores
+    async fixtures declared with plain @pytest.fixture. Without it, pytest itself says that
+    the async fixture needs a plugin."""
+    try:
+        import pytest_asyncio
+    except ImportError:
+        return cast(F, pytest.fixture(function))
+    return cast(F, pytest_asyncio.fixture(function))
 
 
 @pytest.fixture(scope="session")
