@@ -17,7 +17,7 @@ TICKER = "KXDEMO-26DEC31-T50"
 def test_plugin_fixtures_place_fill_and_cancel(
     kalshi_client: Client, kalshi_exchange: LocalExchange
 ) -> None:
-    """What a user's bot test looks like (the README shows it)."""
+    """What a user's bot test looks like (the README's own example runs in tests/docs)."""
     resting = kalshi_client.create_order(ticker=TICKER, side="bid", count=2, price="0.05")
     best_ask = kalshi_exchange.book(TICKER).best_ask
     assert best_ask is not None
@@ -118,16 +118,3 @@ def test_wire_format_of_prices_and_counts(kalshi_exchange: LocalExchange) -> Non
         client.http.event_hooks["request"].append(record)
         client.create_order(ticker=TICKER, side="bid", count=3, price=7)
     assert sent[0]["price"] == "0.0700" and sent[0]["count"] == "3.00"
-
-
-def test_my_bot_buys(kalshi_client: Client, kalshi_exchange: LocalExchange) -> None:
-    """The README's example of a user's bot test, verbatim."""
-    order = kalshi_client.create_order(
-        ticker="KXDEMO-26DEC31-T50",
-        side="bid",
-        count=1,
-        price="0.99",
-        time_in_force="immediate_or_cancel",
-    )
-    assert order.fill_count == "1.00"
-    assert [f.ticker for f in kalshi_client.iter_fills()] == ["KXDEMO-26DEC31-T50"]
