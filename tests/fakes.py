@@ -53,31 +53,28 @@ class FakeTime:
 Handler = Callable[[httpx.Request], httpx.Response]
 
 
+def _fake_options(handler: Handler, time: FakeTime, config: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "auth": time.auth(),
+        "config": KalshiConfig(base_url=BASE_URL, **config),
+        "transport": httpx.MockTransport(handler),
+        "clock": time.clock(),
+    }
+
+
 def fake_client(handler: Handler, time: FakeTime | None = None, **config: Any) -> Client:
     """A Client whose requests `handler` answers in-process, on `time`'s frozen clock.
 
     `config` goes to KalshiConfig (base_url is BASE_URL); sleeps are recorded, never taken.
     """
     time = FakeTime() if time is None else time
-    return Client(
-        auth=time.auth(),
-        config=KalshiConfig(base_url=BASE_URL, **config),
-        transport=httpx.MockTransport(handler),
-        clock=time.clock(),
-        sleep=time.sleep,
-    )
+    return Client(**_fake_options(handler, time, config), sleep=time.sleep)
 
 
 def fake_async_client(handler: Handler, time: FakeTime | None = None, **config: Any) -> AsyncClient:
     """The AsyncClient twin of `fake_client` (httpx.MockTransport serves async requests too)."""
     time = FakeTime() if time is None else time
-    return AsyncClient(
-        auth=time.auth(),
-        config=KalshiConfig(base_url=BASE_URL, **config),
-        transport=httpx.MockTransport(handler),
-        clock=time.clock(),
-        sleep=time.async_sleep,
-    )
+    return AsyncClient(**_fake_options(handler, time, config), sleep=time.async_sleep)
 
 
 def order_json(body: dict[str, Any], order_id: str, created_s: float) -> dict[str, Any]:
