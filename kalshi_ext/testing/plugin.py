@@ -12,30 +12,33 @@ into every pytest run.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from kalshi_ext.testing import require_testing_extra
 
 if TYPE_CHECKING:
     from kalshi_ext.client import AsyncClient, Client
     from kalshi_ext.testing.exchange import LocalExchange
 
-F = TypeVar("F", bound=Callable[..., object])
 
-
-def async_fixture(function: F) -> F:
-    """pytest-asyncio's fixture decorator when installed: in its default strict mode it ignores
-    async fixtures declared with plain @pytest.fixture. Without it, pytest itself says that
-    the async fixture needs a plugin."""
+def _async_fixture_decorator() -> Callable[..., Any]:
+    """pytest-asyncio's fixture decorator: in its strict mode (the default) it runs only the
+    async fixtures it marked. Without pytest-asyncio (anyio's plugin, say): a plain fixture."""
     try:
         import pytest_asyncio
     except ImportError:
-        return cast(F, pytest.fixture(function))
-    return cast(F, pytest_asyncio.fixture(function))
+        return pytest.fixture
+    return pytest_asyncio.fixture
+
+
+async_fixture = _async_fixture_decorator()
 
 
 @pytest.fixture(scope="session")
 def _kalshi_exchange_server() -> Iterator[LocalExchange]:
+    require_testing_extra()
     from kalshi_ext.testing.exchange import LocalExchange
 
     with LocalExchange() as exchange:
@@ -58,6 +61,7 @@ def kalshi_client(kalshi_exchange: LocalExchange) -> Iterator[Client]:
 
 @async_fixture
 async def async_kalshi_client(kalshi_exchange: LocalExchange) -> AsyncIterator[AsyncClient]:
-    """A kalshi_ext.AsyncClient bound to kalshi_exchange (needs pytest-asyncio)."""
+    """A kalshi_ext.AsyncClient bound to kalshi_exchange (needs pytest-asyncio, any mode: mark
+    the test `@pytest.mark.asyncio` in its default strict mode)."""
     async with kalshi_exchange.async_client() as client:
         yield client
