@@ -10,7 +10,8 @@
 It serves the 36 /portfolio operations of Kalshi's OpenAPI 3.31.0 on 127.0.0.1 (an ephemeral
 port by default) from a background thread, checks every request's RSA-PSS or Ed25519 signature,
 and keeps a coherent account: see `engine` for the market model and `faults` for the fault
-semantics. Run it standalone with `python -m kalshi_ext.testing.exchange --port 0`.
+semantics. Run it standalone with `python -m kalshi_ext.testing.exchange`: it prints the
+`export KALSHI_...=` lines for `Client.from_env()` and serves `admin`'s routes under /_admin/.
 """
 
 from __future__ import annotations
