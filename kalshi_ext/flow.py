@@ -4,6 +4,8 @@ A flow yields :class:`Send` (the driver sends it and sends back the ``httpx.Resp
 throws the ``httpx.RequestError`` in) and :class:`Sleep` (the driver sleeps); it returns the
 call's result. The retry loop, exactly-once order placement and page fetching are flows, so
 ``Client`` and ``AsyncClient`` share every decision and differ only in the two drivers below.
+Whatever a step raises is thrown into the flow, and a :class:`CallGate` ends a flow at its
+next step when its client is closed, so a flow's own handling runs in every case.
 """
 
 from __future__ import annotations
@@ -255,7 +257,9 @@ class _CutOff:
         with self._lock:
             if not self._finished:
                 with contextlib.suppress(OSError):  # already closed: the read has ended
-                    self._sock.shutdown(socket.SHUT_RDWR)
+                    # socket.socket's own shutdown, also for an SSLSocket: its TLS layer stays
+                    # as it is, and the blocked read sees the end of the stream (an OSError).
+                    socket.socket.shutdown(self._sock, socket.SHUT_RDWR)
 
     def finish(self) -> None:
         with self._lock:
@@ -297,7 +301,7 @@ def send_sync(http: httpx.Client, action: Send) -> httpx.Response:
             if cut is not None and watch is not None:
                 cut.finish()
                 _WATCHDOG.cancel(watch)
-        if time.monotonic() > deadline:
+        if time.monotonic() >= deadline:  # read in full but late, or cut off by the watchdog
             raise httpx.ReadTimeout(
                 "the response took longer than the attempt's timeout", request=request
             )

@@ -16,8 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from kalshi_ext.testing import require_testing_extra
-
 if TYPE_CHECKING:
     from kalshi_ext.client import AsyncClient, Client
     from kalshi_ext.testing.exchange import LocalExchange
@@ -38,7 +36,9 @@ async_fixture = _async_fixture_decorator()
 
 @pytest.fixture(scope="session")
 def _kalshi_exchange_server() -> Iterator[LocalExchange]:
-    require_testing_extra()
+    from kalshi_ext.testing import require_testing_extra
+
+    require_testing_extra()  # a message naming the extra, not uvicorn's ModuleNotFoundError
     from kalshi_ext.testing.exchange import LocalExchange
 
     with LocalExchange() as exchange:

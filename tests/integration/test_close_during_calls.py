@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from kalshi_ext import AsyncClient, ClientClosedError, KalshiError
+from kalshi_ext import AsyncClient, Client, ClientClosedError, KalshiError
 from kalshi_ext.errors import EventLoopError
 from kalshi_ext.testing import LocalExchange
 
@@ -66,12 +66,27 @@ def check_outcomes(
         assert placed_errors > 0
 
 
-def test_sync_close_from_another_thread_while_orders_wait_to_retry(
-    exchange: LocalExchange,
-) -> None:
-    # Each order is placed but its reply is lost; the calls then wait to retry when close() comes.
-    exchange.inject_fault(method="POST", path=ORDERS, kind="drop_after", times=8)
-    client = exchange.client(retry_base_delay=5.0, retry_max_delay=5.0)
+def long_waits(exchange: LocalExchange, calls: int) -> None:
+    """Each of `calls` creates is placed but its reply lost; its next attempt gets a 503 with
+    a 5 s Retry-After, so that close() comes while it waits (backoff alone is jittered)."""
+    exchange.inject_fault(method="POST", path=ORDERS, kind="drop_after", times=calls)
+    exchange.inject_fault(
+        method="POST", path=ORDERS, kind="status", status=503, retry_after="5", times=100
+    )
+
+
+def wait_for_posts(exchange: LocalExchange, count: int) -> None:
+    deadline = time.monotonic() + 30
+    while sum(r.method == "POST" for r in exchange.requests_log) < count:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    time.sleep(0.05)
+
+
+def place_in_threads(
+    client: Client, count: int
+) -> tuple[list[threading.Thread], dict[str, object]]:
+    """Start `count` threads each placing one order; results (or errors) by client_order_id."""
     results: dict[str, object] = {}
 
     def place(n: int) -> None:
@@ -80,12 +95,21 @@ def test_sync_close_from_another_thread_while_orders_wait_to_retry(
         except BaseException as exc:
             results[f"c{n}"] = exc
 
-    threads = [threading.Thread(target=place, args=(n,)) for n in range(8)]
+    threads = [threading.Thread(target=place, args=(n,)) for n in range(count)]
     for thread in threads:
         thread.start()
-    deadline = time.monotonic() + 20
-    while exchange.pending_faults and time.monotonic() < deadline:
-        time.sleep(0.01)
+    return threads, results
+
+
+def test_sync_close_from_another_thread_while_orders_wait_to_retry(
+    exchange: LocalExchange,
+) -> None:
+    # Each order is placed but its reply is lost; its next attempt gets a 503 with a 5 s
+    # Retry-After, and close() comes while the calls wait for that.
+    long_waits(exchange, 8)
+    client = exchange.client(max_retries=10, retry_base_delay=0.5, retry_max_delay=5.0)
+    threads, results = place_in_threads(client, 8)
+    wait_for_posts(exchange, 16)
     started = time.monotonic()
     client.close()
     for thread in threads:
@@ -101,17 +125,7 @@ def test_sync_close_from_another_thread_while_orders_wait_to_retry(
 def test_sync_close_while_orders_are_in_flight(exchange: LocalExchange) -> None:
     exchange.inject_fault(method="POST", path=ORDERS, kind="delay", delay_s=0.5, times=8)
     client = exchange.client()
-    results: dict[str, object] = {}
-
-    def place(n: int) -> None:
-        try:
-            results[f"c{n}"] = client.create_order(**order(n))
-        except BaseException as exc:
-            results[f"c{n}"] = exc
-
-    threads = [threading.Thread(target=place, args=(n,)) for n in range(8)]
-    for thread in threads:
-        thread.start()
+    threads, results = place_in_threads(client, 8)
     time.sleep(0.25)
     client.close()
     for thread in threads:
@@ -120,12 +134,10 @@ def test_sync_close_while_orders_are_in_flight(exchange: LocalExchange) -> None:
 
 
 async def test_async_close_while_a_create_waits_to_retry(exchange: LocalExchange) -> None:
-    exchange.inject_fault(method="POST", path=ORDERS, kind="drop_after")
-    client = exchange.async_client(retry_base_delay=5.0, retry_max_delay=5.0)
+    long_waits(exchange, 1)
+    client = exchange.async_client(max_retries=10, retry_base_delay=0.5, retry_max_delay=5.0)
     call = asyncio.create_task(client.create_order(**order(1)))
-    while exchange.pending_faults:
-        await asyncio.sleep(0.01)
-    await asyncio.sleep(0.05)
+    await asyncio.to_thread(wait_for_posts, exchange, 2)
     await client.close()
     with pytest.raises(ClientClosedError) as caught:
         await asyncio.wait_for(call, 10)
@@ -134,15 +146,27 @@ async def test_async_close_while_a_create_waits_to_retry(exchange: LocalExchange
     assert "c1" in {o.client_order_id for o in exchange.orders}
 
 
+async def test_async_close_when_the_lookup_cannot_be_made_says_unknown(
+    exchange: LocalExchange,
+) -> None:
+    long_waits(exchange, 1)
+    # Every lookup is refused for a while: the order's fate cannot be established.
+    exchange.inject_fault(method="GET", path="/portfolio/orders", kind="status", times=50)
+    client = exchange.async_client(max_retries=10, retry_base_delay=0.5, retry_max_delay=5.0)
+    call = asyncio.create_task(client.create_order(**order(2)))
+    await asyncio.to_thread(wait_for_posts, exchange, 2)
+    await client.close()
+    with pytest.raises(ClientClosedError) as caught:
+        await asyncio.wait_for(call, 10)
+    assert (caught.value.client_order_id, caught.value.outcome) == ("c2", "unknown")
+    assert "look it up before placing it again" in str(caught.value)
+    assert "c2" in {o.client_order_id for o in exchange.orders}
+
+
 @pytest.mark.parametrize("transport", ["aiohttp", "httpx"])
 async def test_async_close_racing_orders(exchange: LocalExchange, transport: str) -> None:
     exchange.inject_fault(method="POST", path=ORDERS, kind="delay", delay_s=0.2, times=10)
-    client = AsyncClient(
-        key_id=exchange.key_id,
-        private_key=exchange.private_key_pem,
-        config=exchange.config(),
-        transport=httpx.AsyncHTTPTransport() if transport == "httpx" else None,
-    )
+    client = async_client_over(exchange, transport)
     calls = [asyncio.create_task(client.create_order(**order(n))) for n in range(20)]
     await asyncio.sleep(0.1)
     await client.close()
@@ -150,8 +174,20 @@ async def test_async_close_racing_orders(exchange: LocalExchange, transport: str
     check_outcomes(exchange, {f"c{n}": r for n, r in enumerate(done)})
 
 
-async def test_async_close_racing_reads_raises_client_closed(exchange: LocalExchange) -> None:
-    client = exchange.async_client()
+def async_client_over(exchange: LocalExchange, transport: str) -> AsyncClient:
+    return AsyncClient(
+        key_id=exchange.key_id,
+        private_key=exchange.private_key_pem,
+        config=exchange.config(),
+        transport=httpx.AsyncHTTPTransport() if transport == "httpx" else None,
+    )
+
+
+@pytest.mark.parametrize("transport", ["aiohttp", "httpx"])
+async def test_async_close_racing_reads_raises_client_closed(
+    exchange: LocalExchange, transport: str
+) -> None:
+    client = async_client_over(exchange, transport)
     await client.get_balance()
     calls = [asyncio.create_task(client.get_balance()) for _ in range(200)]
     await asyncio.sleep(0.005)
