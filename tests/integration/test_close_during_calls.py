@@ -133,34 +133,25 @@ def test_sync_close_while_orders_are_in_flight(exchange: LocalExchange) -> None:
     check_outcomes(exchange, results)
 
 
-async def test_async_close_while_a_create_waits_to_retry(exchange: LocalExchange) -> None:
+@pytest.mark.parametrize("lookup", ["works", "fails"])
+async def test_async_close_while_a_create_waits_to_retry(
+    exchange: LocalExchange, lookup: str
+) -> None:
     long_waits(exchange, 1)
+    if lookup == "fails":  # every lookup refused for a while: the order's fate is unknown
+        exchange.inject_fault(method="GET", path="/portfolio/orders", kind="status", times=50)
     client = exchange.async_client(max_retries=10, retry_base_delay=0.5, retry_max_delay=5.0)
     call = asyncio.create_task(client.create_order(**order(1)))
     await asyncio.to_thread(wait_for_posts, exchange, 2)
     await client.close()
     with pytest.raises(ClientClosedError) as caught:
         await asyncio.wait_for(call, 10)
-    assert caught.value.client_order_id == "c1"
-    assert caught.value.outcome == "placed"
+    expected = "placed" if lookup == "works" else "unknown"
+    assert (caught.value.client_order_id, caught.value.outcome) == ("c1", expected)
+    assert f"[order {expected}: " in str(caught.value)
+    if lookup == "fails":
+        assert "look it up before placing it again" in str(caught.value)
     assert "c1" in {o.client_order_id for o in exchange.orders}
-
-
-async def test_async_close_when_the_lookup_cannot_be_made_says_unknown(
-    exchange: LocalExchange,
-) -> None:
-    long_waits(exchange, 1)
-    # Every lookup is refused for a while: the order's fate cannot be established.
-    exchange.inject_fault(method="GET", path="/portfolio/orders", kind="status", times=50)
-    client = exchange.async_client(max_retries=10, retry_base_delay=0.5, retry_max_delay=5.0)
-    call = asyncio.create_task(client.create_order(**order(2)))
-    await asyncio.to_thread(wait_for_posts, exchange, 2)
-    await client.close()
-    with pytest.raises(ClientClosedError) as caught:
-        await asyncio.wait_for(call, 10)
-    assert (caught.value.client_order_id, caught.value.outcome) == ("c2", "unknown")
-    assert "look it up before placing it again" in str(caught.value)
-    assert "c2" in {o.client_order_id for o in exchange.orders}
 
 
 @pytest.mark.parametrize("transport", ["aiohttp", "httpx"])
