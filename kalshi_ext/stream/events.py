@@ -12,7 +12,7 @@ to a command) and :class:`MalformedMessage` (a frame the generated model could n
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import attrs
 
@@ -47,12 +47,12 @@ class Subscription:
     sid: int | None  # None while (re)subscribing; a new sid on every connection
 
 
-@attrs.frozen(slots=True)
-class StreamMessage:
+class StreamMessage(NamedTuple):
     """One data frame: ``msg`` is the generated model of the channel's payload.
 
     ``seq`` is the frame's sequence number where the channel has one (order_group_updates),
-    else None.
+    else None. A NamedTuple (immutable, built in a third of a frozen attrs class's time: one is
+    made per frame).
     """
 
     channel: str

@@ -7,6 +7,7 @@ from typing import Any
 import attrs
 import pytest
 
+from bench._ws_server import FILL_MSG  # the AsyncAPI document's fill example
 from kalshi_ext.stream.errors import StreamCommandError
 from kalshi_ext.stream.events import (
     ChannelError,
@@ -18,39 +19,28 @@ from kalshi_ext.stream.events import (
     Subscription,
     SubscriptionRestarted,
 )
-from kalshi_ext.stream.protocol import Command, StreamProtocol
+from kalshi_ext.stream.protocol import Command, PendingMessage, StreamProtocol
 from kalshi_ext.stream.stream import portfolio_decoders
 
-FILL = {
-    "trade_id": "d91bc706-ee49-470d-82d8-11418bda6fed",
-    "order_id": "ee587a1c-8b87-4dcf-b721-9f6f790619fa",
-    "market_ticker": "HIGHNY-22DEC23-B53.5",
-    "exchange_index": 0,
-    "is_taker": True,
-    "side": "yes",
-    "yes_price_dollars": "0.7500",
-    "count_fp": "278.00",
-    "fee_cost": "0.010000",
-    "action": "buy",
-    "ts": 1671899397,
-    "ts_ms": 1671899397000,
-    "post_position_fp": "500.00",
-    "purchased_side": "yes",
-    "outcome_side": "yes",
-    "book_side": "bid",
-}
+FILL = {key: value for key, value in FILL_MSG.items() if key != "client_order_id"}
 GROUP = {"event_type": "created", "order_group_id": "g1", "ts_ms": 1}
 
 
 @attrs.define
 class Recorder:
+    """The protocol's effects, recorded; data frames are materialized as a consumer takes them."""
+
+    protocol: StreamProtocol | None = None
     events: list[Event] = attrs.Factory(list)
     sent: list[Command] = attrs.Factory(list)
     settled: dict[int, tuple[object, BaseException | None]] = attrs.Factory(dict)
     failed: list[BaseException] = attrs.Factory(list)
     restores: int = 0
 
-    def deliver(self, event: Event) -> None:
+    def deliver(self, event: Event | PendingMessage) -> None:
+        if isinstance(event, tuple):
+            assert self.protocol is not None
+            event = self.protocol.materialize(event)
         self.events.append(event)
 
     def send(self, command: Command) -> None:
@@ -71,7 +61,7 @@ def connect(
 ) -> tuple[StreamProtocol, Recorder]:
     """A protocol whose first connection subscribed `channels` with sids 1, 2, ..."""
     rec = Recorder()
-    protocol = StreamProtocol(rec, portfolio_decoders())
+    protocol = rec.protocol = StreamProtocol(rec, portfolio_decoders())
     protocol.add_intents(channels, tickers)
     protocol.connected(None)
     for sid, command in enumerate(list(rec.sent), start=1):
@@ -349,3 +339,26 @@ def test_subscribing_a_channel_twice_and_updating_an_all_markets_one_are_refused
         protocol.update_markets("fill", "add_markets", ["A"])
     with pytest.raises(ValueError, match="not subscribed"):
         protocol.unsubscribe(["user_orders"])
+
+
+def test_the_last_seq_on_a_different_frame_is_a_restart_not_a_duplicate() -> None:
+    protocol, rec = connect(["order_group_updates"])
+    protocol.receive(group_frame(1, 1))
+    restarted = group_frame(1, 1)
+    restarted["msg"] = {**GROUP, "event_type": "limit_updated"}
+    protocol.receive(restarted)
+    protocol.receive(group_frame(1, 2))
+    assert [e.seq for e in rec.events if isinstance(e, StreamMessage)] == [1, 1, 2]
+    assert [e for e in rec.events if isinstance(e, SequenceGap)] == [
+        SequenceGap("order_group_updates", 1, 2, 1, "reset")
+    ]
+
+
+def test_a_frame_that_is_not_json_is_delivered_as_malformed_in_order() -> None:
+    protocol, rec = connect(["fill"])
+    protocol.receive(fill_frame(1))
+    protocol.malformed("{not json", "not JSON: JSONDecodeError(...)")
+    protocol.receive(fill_frame(1))
+    first, bad, last = rec.events
+    assert isinstance(bad, MalformedMessage) and bad.raw == "{not json" and "JSON" in bad.error
+    assert isinstance(first, StreamMessage) and isinstance(last, StreamMessage)
