@@ -86,21 +86,20 @@ _PAGE = 1000  # the largest page /portfolio/fills, /orders and /positions serve
 # ---- reading a stream with a timeout ----------------------------------------------------------
 
 
-async def _next_events(stream: AsyncStream, timeout: float | None) -> list[Any]:
-    """The events there are (waiting up to `timeout`, None: until one comes); [] on timeout."""
-    if timeout is None:
-        return await stream.next_batch(_BATCH)
+async def _next_events(stream: AsyncStream, timeout: float | None) -> list[Any] | None:
+    """The events there are (waiting up to `timeout`; [] if none came); None once the stream
+    has ended (closed by us: an error ending it is raised)."""
     try:
-        async with asyncio.timeout(timeout):
-            return await stream.next_batch(_BATCH)
-    except TimeoutError:
-        return []
+        return await stream.next_batch(_BATCH, timeout=timeout)
+    except StopAsyncIteration:
+        return None
 
 
-def _next_events_sync(stream: Stream, timeout: float | None) -> list[Any]:
-    # Stream has no public batch-with-timeout; this runs AsyncStream.next_batch on the client's
-    # stream loop exactly as Stream.__next__ does.
-    return stream._loop.run(_next_events(stream._async, timeout))
+def _next_events_sync(stream: Stream, timeout: float | None) -> list[Any] | None:
+    try:
+        return stream.next_batch(_BATCH, timeout=timeout)
+    except StopIteration:
+        return None
 
 
 # ---- classifying events -----------------------------------------------------------------------
@@ -195,7 +194,10 @@ class FillFeed(_FeedBase):
                     yield action.fill
                     action = flow.send(None)
                 elif type(action) is Receive:
-                    action = flow.send(_next_events_sync(stream, action.timeout))
+                    events = _next_events_sync(stream, action.timeout)
+                    if events is None:
+                        return
+                    action = flow.send(events)
                 else:
                     assert isinstance(action, Backfill)
                     self.backfills += 1
@@ -257,7 +259,10 @@ class AsyncFillFeed(_FeedBase):
                     yield action.fill
                     action = flow.send(None)
                 elif type(action) is Receive:
-                    action = flow.send(await _next_events(stream, action.timeout))
+                    events = await _next_events(stream, action.timeout)
+                    if events is None:
+                        return
+                    action = flow.send(events)
                 else:
                     assert isinstance(action, Backfill)
                     self.backfills += 1
@@ -418,6 +423,8 @@ class LivePortfolio(_LiveBase):
             while not self._stop.is_set():
                 if type(action) is Receive:
                     reply: Any = _next_events_sync(stream, action.timeout)
+                    if reply is None:
+                        return
                 elif type(action) is Publish:
                     self._publish(action.changes)
                     reply = None
@@ -552,6 +559,8 @@ class AsyncLivePortfolio(_LiveBase):
             while True:
                 if type(action) is Receive:
                     reply: Any = await _next_events(stream, action.timeout)
+                    if reply is None:
+                        return
                 elif type(action) is Publish:
                     await self._publish(action.changes)
                     reply = None
