@@ -7,19 +7,21 @@ import threading
 import time
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
 from kalshi_ext import Client
 from kalshi_ext.feed import ResumePoint
-from kalshi_ext.feed_io import FillFeed
+from kalshi_ext.feed_io import FeedOptions, FillFeed
 from kalshi_ext.testing import LocalExchange
 from kalshi_generated.models import Fill
 
 TICKER = "KXDEMO-26DEC31-T50"
-FAST = {"retry_base_delay": 0.01, "retry_max_delay": 0.05}
+FAST: dict[str, Any] = {"retry_base_delay": 0.01, "retry_max_delay": 0.05}
 # Tight timings so faults heal in a fraction of a second (the defaults suit Kalshi).
-FEED = {"overlap_s": 1.0, "rest_lag_s": 0.0, "reconcile_every_s": 0.3}
+FEED: FeedOptions = {"overlap_s": 1.0, "rest_lag_s": 0.0, "reconcile_every_s": 0.3}
+NO_PERIODIC: FeedOptions = {"overlap_s": 1.0, "rest_lag_s": 0.0, "reconcile_every_s": None}
 
 
 @pytest.fixture
@@ -80,7 +82,7 @@ def test_a_fill_suppressed_on_the_stream_is_delivered_exactly_once(
 def test_fills_missed_while_the_connection_was_down_arrive_once_in_order(
     client: Client, kalshi_exchange: LocalExchange
 ) -> None:
-    with client.watch_fills(**{**FEED, "reconcile_every_s": None}) as feed:
+    with client.watch_fills(**NO_PERIODIC) as feed:
         cross(client, kalshi_exchange)
         take(feed, 1)
         kalshi_exchange.inject_ws_fault(kind="drop")

@@ -77,23 +77,22 @@ async def apply(step: tuple[Any, ...], exchange: LocalExchange, client: AsyncCli
     if kind == "rest":
         _, name, below, count = step
         book = exchange.book(name)
-        best_bid, best_ask = book.best_bid or 2, book.best_ask or 99
         # below=1: a new best bid of its own; 2: joins the best; 3: behind it. Always rests.
-        price = max(1, min(best_ask - 1, best_bid + 2 - below))
+        price = max(1, min((book.best_ask or 99) - 1, (book.best_bid or 2) + 2 - below))
         await client.create_order(ticker=name, side="bid", count=count, price=Decimal(price) / 100)
     elif kind == "take":
         _, name, count, levels = step
-        best_ask = exchange.book(name).best_ask
-        if best_ask is not None:  # sweeps up to `levels` more levels; what is left rests
-            price = min(99, best_ask + levels)
+        ask = exchange.book(name).best_ask
+        if ask is not None:  # sweeps up to `levels` more levels; what is left rests
+            price = min(99, ask + levels)
             await client.create_order(
                 ticker=name, side="bid", count=count, price=Decimal(price) / 100
             )
     elif kind == "hit":
         _, name, count, levels = step
-        best_bid = exchange.book(name).best_bid
-        if best_bid is not None:  # another trader sells into the best bids (ours, perhaps)
-            exchange.add_other_order(name, "ask", max(1, best_bid - levels), count)
+        bid = exchange.book(name).best_bid
+        if bid is not None:  # another trader sells into the best bids (ours, perhaps)
+            exchange.add_other_order(name, "ask", max(1, bid - levels), count)
     elif kind in ("amend", "cancel"):
         orders = resting_own(exchange)
         if not orders:
