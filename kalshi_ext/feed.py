@@ -29,6 +29,7 @@ in ``kalshi_ext.feed_io`` do it.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections import deque
@@ -96,6 +97,7 @@ def normalize_rest_fill(fill: Fill) -> Fill:
     return attrs.evolve(fill, created_time=created, fee_cost=fee_cost)
 
 
+@functools.lru_cache(maxsize=4096)
 def canonical_dollars(amount: str) -> str:
     """A dollar string with trailing zeros dropped down to 4 decimals, exactly:
     "0.010000" -> "0.0100", "0.012345" -> "0.012345", "0.0100" unchanged."""
@@ -146,6 +148,7 @@ def fill_from_stream(msg: Any) -> Fill:
         raise ValueError(f"not a fill message: {type(exc).__name__}: {exc}") from None
 
 
+@functools.lru_cache(maxsize=4096)  # a few hundred prices recur: Decimal is the costly part
 def _complement(yes_price_dollars: str) -> str:
     """1 - price at the price's own precision: "0.7500" -> "0.2500"."""
     price = Decimal(yes_price_dollars)
@@ -295,6 +298,7 @@ class FillFeedPolicy:
         self._not_before_ms: int | None = None
         self._until_fill_id: str | None = None
         self._failures = 0
+        self.rereads = 0  # fills backfills listed that had been delivered already (the overlap)
         now = wall()
         self._subscribed_at = self._last_backfill_at = now
         if isinstance(since, ResumePoint):
@@ -327,6 +331,10 @@ class FillFeedPolicy:
         delivered = tuple((i, t) for i, t in self._seen.items() if t >= floor)
         last_id, last_ts = self._last if self._last is not None else (None, None)
         return ResumePoint(self._complete_ms, delivered, last_id, last_ts)
+
+    @property
+    def subscribed_at(self) -> float:
+        return self._subscribed_at
 
     @property
     def window_size(self) -> int:
@@ -413,6 +421,7 @@ class FillFeedPolicy:
             ts_ms = fill_time_ms(fill)
             if fill_id in self._seen:
                 self._seen[fill_id] = ts_ms  # a resumed id gets its exact time
+                self.rereads += 1
                 continue
             if self._not_before_ms is not None and ts_ms < self._not_before_ms:
                 continue

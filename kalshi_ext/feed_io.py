@@ -162,6 +162,16 @@ class _FeedBase:
         self.backfills = 0  # REST walks made (each is one or more pages)
 
     @property
+    def rereads(self) -> int:
+        """Fills the backfills listed that had been delivered already (their overlap)."""
+        return self._policy.rereads
+
+    @property
+    def subscribed_at(self) -> float:
+        """When (epoch seconds) the feed last read that its stream was (re)subscribed."""
+        return self._policy.subscribed_at
+
+    @property
     def resume_point(self) -> ResumePoint:
         """Pass it as ``since=`` after a restart to continue after the last fill handed over."""
         return self._policy.resume_point
