@@ -576,3 +576,30 @@ def test_the_sync_next_batch_hands_out_what_iteration_left_first(ex: LocalExchan
         stream.close()
         with pytest.raises(StopIteration):
             stream.next_batch(timeout=0.1)
+
+
+async def test_a_new_channels_data_sent_before_its_subscribe_reply_is_delivered(
+    ex: LocalExchange, client: AsyncClient
+) -> None:
+    async with client.stream(["fill"]) as stream:
+        ex.inject_ws_fault(kind="delay_reply", delay_s=1.0)
+        subscribing = asyncio.ensure_future(stream.subscribe(["user_orders"]))
+        await _until(lambda: len(ex.ws_commands) == 2)  # subscribed on the server, reply held
+        order_id = await cross(client)  # its user_order goes out before the reply
+        await asyncio.wait_for(subscribing, WAIT_S)
+        events = await collect(stream, has_order_events(order_id))
+    assert order_id in {m.order_id for m in messages(events, "user_orders")}
+    assert stream.stats.stale_frames_dropped == 0
+
+
+async def test_data_sent_before_a_restore_reply_follows_the_reconnected_marker(
+    ex: LocalExchange, client: AsyncClient
+) -> None:
+    async with client.stream(["fill"]) as stream:
+        ex.inject_ws_fault(kind="delay_reply", delay_s=1.0)  # the restore's subscribe reply
+        ex.inject_ws_fault(kind="drop")
+        await _until(lambda: len(ex.ws_commands) == 2)
+        order_id = await cross(client)
+        events = await collect(stream, lambda es: bool(messages(es, "fill")))
+    assert isinstance(events[0], Reconnected)
+    assert [m.order_id for m in messages(events, "fill")] == [order_id]
