@@ -174,6 +174,9 @@ class Connection:
             self._buffer.raise_end()
             raise StreamError("the stream is closed")
         while not self.protocol.ready:  # a loss may come between the wake-up and here
+            # Not ready while the event is still set: a subscription restarts (error 10/25);
+            # restored() sets it again when the restart has its sid.
+            self._ready.clear()
             await self._wait_ready()
         loop = asyncio.get_running_loop()
         tickets = start(self.protocol)

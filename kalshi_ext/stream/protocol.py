@@ -556,6 +556,8 @@ class StreamProtocol:
         self._retired.add(old_sid)
         intent = self._intents[channel]
         intent.sid = None
+        # Not ready until the channel has its new sid: a caller's command waits for it.
+        self._restoring.add(channel)
         pending = _Pending("subscribe", channel, restart=(code, message, old_sid))
         self._send("subscribe", intent.params(), pending)
 

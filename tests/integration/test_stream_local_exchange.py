@@ -603,3 +603,21 @@ async def test_data_sent_before_a_restore_reply_follows_the_reconnected_marker(
         events = await collect(stream, lambda es: bool(messages(es, "fill")))
     assert isinstance(events[0], Reconnected)
     assert [m.order_id for m in messages(events, "fill")] == [order_id]
+
+
+async def test_commands_during_a_terminal_error_restart_wait_for_the_new_sid(
+    ex: LocalExchange, client: AsyncClient
+) -> None:
+    other = ex.markets[1]
+    async with client.stream(["fill"], market_tickers=[other]) as stream:
+        ex.inject_ws_fault(kind="delay_reply", delay_s=0.5)  # the restart's reply
+        ex.inject_ws_fault(kind="error", code=10, channel="fill")
+        await _until(lambda: len(ex.ws_commands) == 2)  # the restart's subscribe was sent
+        assert await asyncio.wait_for(stream.add_markets("fill", [TICKER]), WAIT_S) == (
+            other,
+            TICKER,
+        )
+        (restarted,) = await collect(stream, lambda es: bool(es))
+        assert isinstance(restarted, SubscriptionRestarted)
+        update = ex.ws_commands[-1].payload
+        assert update["params"]["sids"] == [restarted.new_sid]

@@ -422,3 +422,15 @@ def test_frames_kept_for_a_reply_cut_off_by_a_loss_are_delivered() -> None:
     protocol.receive({"type": "user_order", "sid": 2, "msg": {"order_id": "o1"}})
     protocol.disconnected()
     assert [(e.channel, e.sid) for e in rec.events] == [("user_orders", 2)]  # type: ignore[union-attr]
+
+
+def test_a_restarting_subscription_makes_the_stream_wait_until_it_has_its_new_sid() -> None:
+    protocol, rec = connect(["fill"], ["A"])
+    protocol.receive({"type": "error", "sid": 1, "msg": {"code": 10, "msg": "Channel error"}})
+    assert not protocol.ready  # no sid to update or unsubscribe: callers wait
+    with pytest.raises(RuntimeError, match="not connected"):
+        protocol.update_markets("fill", "add_markets", ["B"])
+    protocol.receive({"id": 2, "type": "subscribed", "msg": {"channel": "fill", "sid": 4}})
+    assert protocol.ready and rec.restores == 2
+    protocol.update_markets("fill", "add_markets", ["B"])
+    assert rec.sent[-1].params == {"action": "add_markets", "sids": [4], "market_tickers": ["B"]}
