@@ -388,7 +388,13 @@ class Stream:
         self._loop.run(self._async.open())
         return self
 
-    close = _blocking(AsyncStream.close)
+    def close(self) -> None:
+        """Close the socket (within ws_close_timeout); iteration then ends after the buffered
+        events. Closing the client closed it already: then this does nothing."""
+        if self._loop.closed:
+            return
+        self._loop.run(self._async.close())
+
     subscribe = _blocking(AsyncStream.subscribe)
     unsubscribe = _blocking(AsyncStream.unsubscribe)
     add_markets = _blocking(AsyncStream.add_markets)

@@ -621,3 +621,10 @@ async def test_commands_during_a_terminal_error_restart_wait_for_the_new_sid(
         assert isinstance(restarted, SubscriptionRestarted)
         update = ex.ws_commands[-1].payload
         assert update["params"]["sids"] == [restarted.new_sid]
+
+
+def test_leaving_a_sync_streams_block_after_closing_its_client_is_quiet(ex: LocalExchange) -> None:
+    with ex.client() as client, client.stream(["fill"]) as stream:
+        client.close()  # closes the stream and its loop; the with blocks then close them again
+    with pytest.raises(StopIteration):
+        next(stream)
