@@ -284,6 +284,10 @@ class Connection:
             finally:
                 self._ws = None
                 self._ready.clear()
+                # Commands this connection could not send carry its ids: the protocol settles
+                # or resends them (disconnected/restore); sent as they are, they would collide
+                # with the next connection's ids.
+                self._outbox.clear()
                 self.protocol.disconnected()
                 if not ws.closed and not self._closing:
                     await ws.close()
@@ -385,7 +389,8 @@ class Connection:
 
     async def _flush(self) -> None:
         ws = self._ws
-        while self._outbox and ws is not None:
+        # Stop if the connection changes meanwhile: what is queued then is for the next one.
+        while self._outbox and ws is not None and self._ws is ws:
             command = self._outbox.pop(0)
             data = self._dumps(command.to_wire())
             if isinstance(data, bytes):

@@ -628,3 +628,36 @@ def test_leaving_a_sync_streams_block_after_closing_its_client_is_quiet(ex: Loca
         client.close()  # closes the stream and its loop; the with blocks then close them again
     with pytest.raises(StopIteration):
         next(stream)
+
+
+async def test_commands_a_dying_connection_could_not_send_are_not_sent_on_the_next(
+    ex: LocalExchange, client: AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import aiohttp
+
+    send_str = aiohttp.ClientWebSocketResponse.send_str
+    fail_next = False
+
+    async def failing_send_str(ws: aiohttp.ClientWebSocketResponse, data: str) -> None:
+        nonlocal fail_next
+        if fail_next:  # the transport is closing under this send, as after a cut
+            fail_next = False
+            await ws.close()
+            raise aiohttp.ClientConnectionResetError("Cannot write to closing transport")
+        await send_str(ws, data)
+
+    monkeypatch.setattr(aiohttp.ClientWebSocketResponse, "send_str", failing_send_str)
+    async with client.stream(["fill", "user_orders"]) as stream:
+        fail_next = True  # the restore's first subscribe: the second stays unsent
+        ex.inject_ws_fault(kind="drop")
+        (marker,) = await collect(stream, lambda es: bool(es))
+        assert isinstance(marker, Reconnected)
+        order_id = await cross(client)
+        events = await collect(stream, has_order_events(order_id))
+    assert all(isinstance(e, StreamMessage) for e in events)
+    last = max(c.connection for c in ex.ws_commands)
+    sent = [c.payload for c in ex.ws_commands if c.connection == last]
+    assert [(c["id"], c["params"]["channels"]) for c in sent] == [
+        (1, ["fill"]),
+        (2, ["user_orders"]),
+    ]
