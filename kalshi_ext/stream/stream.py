@@ -289,7 +289,14 @@ class BackgroundLoop:
         if self._loop.is_closed() or not self._thread.is_alive():
             coroutine.close()
             raise RuntimeError("the client's stream loop is closed")
-        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
+        future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+        try:
+            return future.result()
+        except BaseException:
+            # The caller stopped waiting (Ctrl-C, a signal handler's exception): stop the call
+            # too, or a read would go on and take events for no one.
+            future.cancel()
+            raise
 
     def close(self) -> None:
         if not self._thread.is_alive():

@@ -661,3 +661,31 @@ async def test_commands_a_dying_connection_could_not_send_are_not_sent_on_the_ne
         (1, ["fill"]),
         (2, ["user_orders"]),
     ]
+
+
+class _Interrupted(Exception):
+    pass
+
+
+def test_an_interrupted_sync_read_takes_no_event_for_no_one(ex: LocalExchange) -> None:
+    import signal
+    import threading
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise _Interrupted
+
+    previous = signal.signal(signal.SIGINT, interrupt)
+    try:
+        with ex.client() as client, client.stream(["fill"]) as stream:
+            main = threading.main_thread().ident
+            assert main is not None
+            timer = threading.Timer(0.3, signal.pthread_kill, (main, signal.SIGINT))
+            timer.start()
+            with pytest.raises(_Interrupted):
+                next(stream)  # nothing arrives: interrupted while waiting
+            timer.join()
+            placed = client.create_order(ticker=TICKER, side="bid", count=1, price="0.99")
+            (event,) = stream.next_batch(timeout=WAIT_S)  # not taken by the abandoned read
+            assert isinstance(event, StreamMessage) and event.msg.order_id == placed.order_id
+    finally:
+        signal.signal(signal.SIGINT, previous)
