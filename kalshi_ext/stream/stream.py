@@ -379,6 +379,8 @@ class Stream:
             self._batch, self._position = left[limit:], 0
             return left[:limit]
         try:
+            if self._loop.closed:  # the client was closed: what was received, then the end
+                return self._async.take_left(limit)
             return self._loop.run(self._async.next_batch(limit, timeout=timeout))
         except StopAsyncIteration:
             raise StopIteration from None

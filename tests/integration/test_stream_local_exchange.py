@@ -689,3 +689,20 @@ def test_an_interrupted_sync_read_takes_no_event_for_no_one(ex: LocalExchange) -
             assert isinstance(event, StreamMessage) and event.msg.order_id == placed.order_id
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def test_the_sync_next_batch_after_the_client_closed_hands_out_what_was_received(
+    ex: LocalExchange,
+) -> None:
+    client = ex.client()
+    stream = client.stream(["fill"]).open()
+    placed = client.create_order(ticker=TICKER, side="bid", count=1, price="0.99")
+    deadline = time.monotonic() + WAIT_S
+    while stream.stats.buffered == 0:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    client.close()
+    (event,) = stream.next_batch(timeout=1.0)  # as next(stream) does
+    assert isinstance(event, StreamMessage) and event.msg.order_id == placed.order_id
+    with pytest.raises(StopIteration):
+        stream.next_batch(timeout=1.0)
