@@ -153,6 +153,11 @@ class EventBuffer:
                 raise self._end
             raise StopAsyncIteration
 
+    def raise_error(self) -> None:
+        """Raise the error that finished the buffer, if one did (never StopAsyncIteration)."""
+        if self._finished and self._end is not None:
+            raise self._end
+
     def drain(self) -> Iterator[Event]:
         """The buffered events, one at a time, until none is left (never waits, never raises).
 

@@ -165,13 +165,13 @@ class Connection:
         finally:
             ready.cancel()
         if not became_ready:
-            self._buffer.raise_end()  # the run loop ended first: raise its error
+            self._buffer.raise_error()  # the run loop ended first: raise its error
             raise StreamConnectionError("the stream ended before it was ready")
 
     async def request(self, start: Callable[[StreamProtocol], list[int]]) -> list[Any]:
         """Run caller commands once the stream is ready; their results, in order."""
         if self._closing or self._task is None or self._task.done():
-            self._buffer.raise_end()
+            self._buffer.raise_error()  # what ended it; a stream closed cleanly says so
             raise StreamError("the stream is closed")
         while not self.protocol.ready:  # a loss may come between the wake-up and here
             # Not ready while the event is still set: a subscription restarts (error 10/25);

@@ -21,6 +21,7 @@ from kalshi_ext import (
     SequenceGap,
     StreamCommandError,
     StreamConnectionError,
+    StreamError,
     StreamHandshakeError,
     StreamMessage,
     SubscriptionRestarted,
@@ -706,3 +707,22 @@ def test_the_sync_next_batch_after_the_client_closed_hands_out_what_was_received
     assert isinstance(event, StreamMessage) and event.msg.order_id == placed.order_id
     with pytest.raises(StopIteration):
         stream.next_batch(timeout=1.0)
+
+
+async def test_a_command_on_a_closed_stream_raises_stream_error(
+    ex: LocalExchange, client: AsyncClient
+) -> None:
+    stream = await client.stream(["fill"]).open()
+    await stream.close()
+    with pytest.raises(StreamError, match="closed"):  # not StopAsyncIteration
+        await stream.subscribe(["user_orders"])
+    with pytest.raises(StreamError, match="closed"):
+        await stream.list_subscriptions()
+
+
+def test_a_command_on_a_closed_sync_stream_raises_stream_error(ex: LocalExchange) -> None:
+    with ex.client() as client:
+        with client.stream(["fill"]) as stream:
+            pass
+        with pytest.raises(StreamError, match="closed"):  # not StopAsyncIteration
+            stream.add_markets("fill", [TICKER])
