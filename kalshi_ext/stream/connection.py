@@ -288,7 +288,7 @@ class Connection:
                 # or resends them (disconnected/restore); sent as they are, they would collide
                 # with the next connection's ids.
                 self._outbox.clear()
-                self.protocol.disconnected()
+                had_live = self.protocol.disconnected()
                 if not ws.closed and not self._closing:
                     await ws.close()
             if self._fatal is not None:
@@ -299,6 +299,10 @@ class Connection:
             retrying = True
             if self._restored_here:  # a new outage starts
                 tries = 0
+                lost_wall, lost_mono = self._wall(), self._monotonic()
+            elif had_live and lost_wall is None:
+                # A first connection lost before it restored everything may still have
+                # delivered data: the restore that follows is marked, as after any loss.
                 lost_wall, lost_mono = self._wall(), self._monotonic()
 
     def _marker(self, lost_wall: float, lost_mono: float, tries: int, reason: str) -> MarkerFactory:

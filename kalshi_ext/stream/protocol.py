@@ -249,8 +249,12 @@ class StreamProtocol:
         if not self._restoring:
             self._finish_restore()
 
-    def disconnected(self) -> None:
-        """The connection is gone: commands without a reply wait for the next restore."""
+    def disconnected(self) -> bool:
+        """The connection is gone: commands without a reply wait for the next restore.
+
+        True when a subscription had its sid on it: data may have been delivered from it, so
+        the next restore must be marked even if this connection never restored them all.
+        """
         # Frames of a subscription whose reply never came were still sent for it: delivered.
         for sid, (channel, frames) in list(self._early.items()):
             self._channel_of_sid[sid] = channel
@@ -258,6 +262,7 @@ class StreamProtocol:
                 self._data(frame, channel)
         self._early.clear()
         self._retired.clear()
+        had_live = bool(self._channel_of_sid)
         self._connected = False
         self._restoring.clear()
         for pending in self._pending.values():
@@ -273,6 +278,7 @@ class StreamProtocol:
         self._last_seq.clear()
         for intent in self._intents.values():
             intent.sid = None
+        return had_live
 
     def _finish_restore(self) -> None:
         marker, held = self._reconnected, self._held

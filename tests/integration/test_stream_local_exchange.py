@@ -726,3 +726,25 @@ def test_a_command_on_a_closed_sync_stream_raises_stream_error(ex: LocalExchange
             pass
         with pytest.raises(StreamError, match="closed"):  # not StopAsyncIteration
             stream.add_markets("fill", [TICKER])
+
+
+async def test_a_first_connection_lost_after_it_delivered_data_is_followed_by_reconnected(
+    ex: LocalExchange, client: AsyncClient
+) -> None:
+    ex.inject_ws_fault(kind="delay_reply", delay_s=1.0)  # fill's reply; user_orders' comes now
+    opening = asyncio.ensure_future(client.stream(["fill", "user_orders"]).open())
+    await _until(lambda: len(ex.ws_commands) == 2)
+    first = await cross(client)  # its user_order is delivered from the half-open connection
+    await asyncio.sleep(0.3)
+    ex.inject_ws_fault(kind="drop")  # before fill's reply: the first restore never completes
+    stream = await asyncio.wait_for(opening, WAIT_S)
+    try:
+        second = await cross(client)
+        events = await collect(stream, has_order_events(second))
+    finally:
+        await stream.close()
+    orders = [e for e in events if isinstance(e, StreamMessage) and e.channel == "user_orders"]
+    assert orders[0].msg.order_id == first
+    (marker,) = [e for e in events if isinstance(e, Reconnected)]
+    after = events[events.index(marker) + 1 :]
+    assert second in {m.order_id for m in messages(after, "fill")}  # the gap is marked

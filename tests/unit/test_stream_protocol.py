@@ -434,3 +434,10 @@ def test_a_restarting_subscription_makes_the_stream_wait_until_it_has_its_new_si
     assert protocol.ready and rec.restores == 2
     protocol.update_markets("fill", "add_markets", ["B"])
     assert rec.sent[-1].params == {"action": "add_markets", "sids": [4], "market_tickers": ["B"]}
+
+
+def test_disconnected_says_whether_a_subscription_was_live() -> None:
+    protocol, rec = connect(["fill"])
+    assert protocol.disconnected() is True
+    protocol.connected(None)  # nothing answered on this one
+    assert protocol.disconnected() is False
