@@ -123,6 +123,7 @@ class _Pending:
     ticket: int | None = None  # None: the stream's own command (restore, restart)
     restart: tuple[int, str, int] | None = None  # (code, message, old sid) of a restart
     previous_tickers: tuple[str, ...] | None = None  # an update's intent before it
+    unsubscribed: _Intent | None = None  # an unsubscribe's intent, back if it is refused
 
 
 def check_channels(channels: Iterable[str]) -> tuple[str, ...]:
@@ -325,9 +326,8 @@ class StreamProtocol:
             intent = self._intents.pop(channel)
             ticket = self._ticket()
             assert intent.sid is not None  # ready: every intent has its sid
-            self._send(
-                "unsubscribe", {"sids": [intent.sid]}, _Pending("unsubscribe", channel, ticket)
-            )
+            pending = _Pending("unsubscribe", channel, ticket, unsubscribed=intent)
+            self._send("unsubscribe", {"sids": [intent.sid]}, pending)
             tickets.append(ticket)
         return tickets
 
@@ -592,5 +592,9 @@ class StreamProtocol:
             intent = self._intents.get(channel)
             if intent is not None:
                 intent.market_tickers = pending.previous_tickers
+        elif pending.kind == "unsubscribe" and pending.unsubscribed is not None:
+            # Refused: the server still sends the channel, so the stream keeps (and restores)
+            # it; forgetting it would let a new subscribe double every message.
+            self._intents.setdefault(channel, pending.unsubscribed)
         if pending.ticket is not None:
             self._effects.settle(pending.ticket, None, error)

@@ -748,3 +748,23 @@ async def test_a_first_connection_lost_after_it_delivered_data_is_followed_by_re
     (marker,) = [e for e in events if isinstance(e, Reconnected)]
     after = events[events.index(marker) + 1 :]
     assert second in {m.order_id for m in messages(after, "fill")}  # the gap is marked
+
+
+async def test_a_refused_unsubscribe_changes_nothing(
+    ex: LocalExchange, client: AsyncClient
+) -> None:
+    async with client.stream(["fill", "user_orders"]) as stream:
+        before = stream.subscriptions
+        ex.inject_ws_fault(kind="error", code=27)  # Too many requests
+        with pytest.raises(StreamCommandError) as raised:
+            await stream.unsubscribe(["user_orders"])
+        assert raised.value.code == 27
+        assert stream.subscriptions == before  # the server still has it: so does the stream
+        with pytest.raises(ValueError, match="already subscribed"):
+            await stream.subscribe(["user_orders"])  # would have doubled every user_order
+        order_id = await cross(client)
+        events = await collect(stream, has_order_events(order_id))
+        await stream.unsubscribe(["user_orders"])
+        assert [s.channel for s in stream.subscriptions] == ["fill"]
+    executed = [m for m in messages(events, "user_orders") if m.status == "executed"]
+    assert len(executed) == 1

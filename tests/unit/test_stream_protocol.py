@@ -437,7 +437,17 @@ def test_a_restarting_subscription_makes_the_stream_wait_until_it_has_its_new_si
 
 
 def test_disconnected_says_whether_a_subscription_was_live() -> None:
-    protocol, rec = connect(["fill"])
+    protocol, _rec = connect(["fill"])
     assert protocol.disconnected() is True
     protocol.connected(None)  # nothing answered on this one
     assert protocol.disconnected() is False
+
+
+def test_a_refused_unsubscribe_keeps_the_subscription() -> None:
+    protocol, rec = connect(["fill"], ["A"])
+    (ticket,) = protocol.unsubscribe(["fill"])
+    protocol.receive({"id": 2, "type": "error", "msg": {"code": 18, "msg": "Command timeout"}})
+    assert isinstance(rec.settled[ticket][1], StreamCommandError)
+    assert protocol.subscriptions() == (Subscription("fill", ("A",), 1),)
+    protocol.receive(fill_frame(1))
+    assert len(rec.events) == 1
