@@ -127,6 +127,21 @@ def test_huge_and_tiny_numbers_are_the_typed_error(
     assert exchange.requests == []
 
 
+@pytest.mark.parametrize(
+    ("field", "sign"),
+    [("count", 1), ("price", 1), ("count", -1), ("reduce_by", 1)],
+)
+def test_an_int_too_long_to_print_is_the_typed_error(field: str, sign: int) -> None:
+    # repr() of an int over 4,300 digits raises ValueError: the message must not need it.
+    value = sign * 10**5000
+    convert = price_to_wire if field == "price" else count_to_wire
+    kwargs = {"what": field} if field == "reduce_by" else {}
+    with pytest.raises(InvalidArgumentError) as caught:
+        convert(value, **kwargs)  # type: ignore[operator]
+    assert field in str(caught.value) and "digits" in str(caught.value)
+    assert len(str(caught.value)) < 300
+
+
 def test_counts_up_to_the_limit_stay_exact() -> None:
     assert count_to_wire("999999999999999.99") == "999999999999999.99"
     with pytest.raises(InvalidArgumentError, match="too large"):
@@ -238,6 +253,16 @@ def test_a_float_count_message_says_count(exchange: FakeExchange) -> None:
     assert "price" not in str(caught.value)
     with pytest.raises(ArgumentTypeError, match="cannot hold a reduce_by exactly"):
         count_to_wire(1.0, what="reduce_by")  # type: ignore[arg-type]
+
+
+def test_number_type_messages_name_what_is_accepted() -> None:
+    with pytest.raises(ArgumentTypeError) as caught:
+        price_to_wire("0.50", tick_size=1)
+    assert "tick_size must be a Decimal or str" in str(caught.value)
+    assert "or int" not in str(caught.value)
+    with pytest.raises(ArgumentTypeError) as caught:
+        count_to_wire(True)  # type: ignore[arg-type]
+    assert "not bool" in str(caught.value) and "float" not in str(caught.value)
 
 
 # --- ids that are a fixed path segment ---------------------------------------------------------
