@@ -53,7 +53,14 @@ from kalshi_ext.orders import (
     normalize_amend,
     normalize_decrease,
 )
-from kalshi_ext.pagination import PAGED, AsyncPager, Page, PageRequest, SyncPager
+from kalshi_ext.pagination import (
+    PAGED,
+    AsyncPager,
+    Page,
+    PageRequest,
+    SyncPager,
+    pager_positional_error,
+)
 from kalshi_ext.retry import RetryPolicy
 from kalshi_ext.transport import AiohttpSender, KalshiAiohttpTransport
 from kalshi_generated import AuthenticatedClient
@@ -185,6 +192,10 @@ class _Pages(Generic[T]):
 
     def __init__(self, list_name: str) -> None:
         self._paged = PAGED[list_name]
+        self._name = f"iter_{list_name}"
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
 
     @overload
     def __get__(self, obj: Client, owner: type | None = None) -> Callable[..., SyncPager[T]]: ...
@@ -200,12 +211,14 @@ class _Pages(Generic[T]):
         client = obj
 
         def iterate(
-            *,
+            *positional: object,
             page_size: int | None = None,
             start_cursor: str | None = None,
             max_items: int | None = None,
             **filters: Any,
         ) -> SyncPager[T] | AsyncPager[T]:
+            if positional:
+                raise pager_positional_error(self._name, self._paged.operation, positional)
             request = PageRequest.create(
                 self._paged,
                 filters,

@@ -11,7 +11,7 @@ import functools
 import hashlib
 import itertools
 import typing
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -209,6 +209,18 @@ class _ReplyShape:
             )
         decode_model(self.model, {**data, self.items_field: []}, response)
         return data, raw_items
+
+
+def pager_positional_error(
+    name: str, operation: str, positional: Sequence[object]
+) -> ArgumentTypeError:
+    """The error for an iterator called with positional arguments: it names the keywords."""
+    filters = sorted(OperationInfo.load(operation).parameters - {"cursor", "limit"})
+    return ArgumentTypeError(
+        f"{name}() takes keyword arguments only (got {len(positional)} positional): filters "
+        f"by name ({', '.join(f'{f}=' for f in filters)}) and page_size=, start_cursor=, "
+        "max_items="
+    )
 
 
 @attrs.frozen

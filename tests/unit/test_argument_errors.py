@@ -89,6 +89,21 @@ def test_bad_pager_arguments_are_typed(
     assert isinstance(caught.value, builtin)
 
 
+def test_a_positional_pager_call_says_it_takes_keyword_arguments(exchange: FakeExchange) -> None:
+    with exchange.client() as client, pytest.raises(ArgumentTypeError) as caught:
+        client.iter_fills("T")
+    assert str(caught.value).startswith("iter_fills() takes keyword arguments only")
+    assert "ticker=" in str(caught.value) and "start_cursor=" in str(caught.value)
+    assert exchange.requests == []
+
+
+async def test_a_positional_async_pager_call_is_typed_too() -> None:
+    config = KalshiConfig(base_url=BASE_URL)
+    async with AsyncClient(key_id="k", private_key=PRIVATE_PEM, config=config) as client:
+        with pytest.raises(ArgumentTypeError, match=r"iter_orders\(\) takes keyword arguments"):
+            client.iter_orders("T")
+
+
 def test_a_bot_catching_kalshi_error_survives_a_bad_price(exchange: FakeExchange) -> None:
     with exchange.client() as client:
         try:
