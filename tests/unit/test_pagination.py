@@ -359,3 +359,13 @@ def test_a_null_or_missing_item_list_is_an_empty_page(reply: dict[str, Any]) -> 
         (page,) = client.iter_fills().pages()
         assert len(page) == 0 and page.items == [] and page.next_cursor is None
         assert page.detailed.parsed.fills == []
+
+
+def test_a_null_cursor_ends_the_walk_as_documented() -> None:
+    # docs/closing-and-failure-modes.md: "`null` or `""` ends the walk" (the spec's cursor is a
+    # required string, so the generated model alone would refuse the page).
+    server = one_reply({"fills": [fill(1)], "cursor": None})
+    with sync_client(server, FakeTime()) as client:
+        assert [f.fill_id for f in client.iter_fills()] == ["f1"]
+        (page,) = client.iter_fills().pages()
+        assert page.next_cursor is None and page.detailed.parsed.fills[0].fill_id == "f1"
