@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 import attrs
 import httpx
 
-from kalshi_ext.errors import ClientClosedError
+from kalshi_ext.errors import ClientClosedError, InvalidArgumentError
 from kalshi_ext.retry import RetryController, RetryPolicy, may_have_reached_server
 
 T = TypeVar("T")
@@ -439,11 +439,19 @@ class CallGate:
         return None
 
     def failure(self, exc: Exception) -> BaseException:
-        """What a send's exception is to the flow: httpx's error for I/O failures, and
-        ClientClosedError for the RuntimeError of a pool closed under the request."""
+        """What a send's exception is to the flow: httpx's error for I/O failures,
+        InvalidArgumentError for a URL httpx cannot build, and ClientClosedError for the
+        RuntimeError of a pool closed under the request."""
         mapped = _transport_failure(exc)
         if mapped is not None:
             return mapped
+        if isinstance(exc, httpx.InvalidURL):  # raised building the URL: nothing was sent
+            error = InvalidArgumentError(
+                f"the request's URL cannot be built ({exc}): a value in it (an id, a filter, "
+                "a cursor) is too long or malformed; nothing was sent"
+            )
+            error.__cause__ = exc
+            return error
         if self.closed and isinstance(exc, RuntimeError) and not isinstance(exc, ClientClosedError):
             error = self.error(sent=True)
             error.__cause__ = exc
