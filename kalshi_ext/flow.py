@@ -446,12 +446,12 @@ class CallGate:
         if mapped is not None:
             return mapped
         if isinstance(exc, httpx.InvalidURL):  # raised building the URL: nothing was sent
-            error = InvalidArgumentError(
+            refused = InvalidArgumentError(
                 f"the request's URL cannot be built ({exc}): a value in it (an id, a filter, "
                 "a cursor) is too long or malformed; nothing was sent"
             )
-            error.__cause__ = exc
-            return error
+            refused.__cause__ = exc
+            return refused
         if self.closed and isinstance(exc, RuntimeError) and not isinstance(exc, ClientClosedError):
             error = self.error(sent=True)
             error.__cause__ = exc
