@@ -24,7 +24,12 @@ from typing import Any, Generic, Self, TypedDict, TypeVar, Unpack, overload
 
 import httpx
 
-from kalshi_ext.auth import CrossOriginGuard, KalshiAuth
+from kalshi_ext.auth import (
+    AsyncWithholdingClient,
+    CrossOriginGuard,
+    KalshiAuth,
+    WithholdingClient,
+)
 from kalshi_ext.config import ConfigError, KalshiConfig, RedactedHeaders
 from kalshi_ext.errors import ArgumentTypeError, EventLoopError
 from kalshi_ext.flow import (
@@ -531,7 +536,7 @@ class Client(_ClientBase):
         _check_options("Client", dict(options))
         super().__init__(key_id, private_key_path, private_key, **options)
         self._sleep = sleep
-        self.http = httpx.Client(
+        self.http = WithholdingClient(
             auth=self.auth,
             transport=transport,
             http2=self.config.http2,
@@ -592,7 +597,7 @@ class AsyncClient(_ClientBase):
         self._signing_pool = ThreadPoolExecutor(signing_threads, thread_name_prefix="kalshi-sign")
         self.auth = self.auth.with_executor(self._signing_pool)
         pool = self._default_transport() if transport is None else None
-        self.http = httpx.AsyncClient(
+        self.http = AsyncWithholdingClient(
             auth=self.auth,
             transport=transport or pool,
             http2=self.config.http2,
