@@ -334,7 +334,7 @@ class CursorWalk:
             raise PaginationError(
                 f"{self.operation}: {self._empty_run} empty pages in a row still carried a "
                 "cursor; stopping rather than ask forever",
-                cursor=next_cursor[:40],
+                cursor=next_cursor,
             )
         if not self._remember(next_cursor):
             raise PaginationError(
