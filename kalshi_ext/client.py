@@ -38,6 +38,7 @@ from kalshi_ext.flow import (
     Clock,
     Flow,
     SyncSend,
+    deadline_transport,
     run_async,
     run_sync,
     send_async,
@@ -536,6 +537,8 @@ class Client(_ClientBase):
         _check_options("Client", dict(options))
         super().__init__(key_id, private_key_path, private_key, **options)
         self._sleep = sleep
+        if transport is None:  # httpx's own, its sockets bound by each attempt's deadline
+            transport = deadline_transport(http2=self.config.http2, limits=self.config.limits)
         self.http = WithholdingClient(
             auth=self.auth,
             transport=transport,
