@@ -445,7 +445,11 @@ def batch_create_orders_flow(
     def incomplete(message: str, cause: Exception | None) -> KalshiError:
         placed = [cid for cid in ids if cid in results and not results[cid].get("error")]
         if not placed and not unknown and cause is not None and isinstance(cause, KalshiError):
-            return cause  # nothing happened: the failure itself is the answer
+            # Nothing was placed: the failure itself is the answer, saying so as create_order's
+            # errors do (a close() between rounds, say, after lookups found none of them).
+            if cause.outcome is None:
+                cause.set_outcome("absent", f"none of the batch's {len(ids)} orders was placed")
+            return cause
         error = BatchIncompleteError(
             message,
             placed=[results[cid] for cid in placed],
