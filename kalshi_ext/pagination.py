@@ -11,7 +11,15 @@ import functools
 import hashlib
 import itertools
 import typing
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -405,7 +413,9 @@ class AsyncPager(Generic[T]):
         self._request = request
         self._fetch = fetch
 
-    async def pages(self) -> AsyncIterator[Page[T]]:
+    async def pages(self) -> AsyncGenerator[Page[T], None]:
+        """Pages in order; `await pages.aclose()` when leaving a walk early (an async generator
+        is not closed for you when abandoned)."""
         walk = CursorWalk(self._request.paged.operation, self._request.start_cursor)
         while True:
             page = await self._fetch(walk.cursor)

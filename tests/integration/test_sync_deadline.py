@@ -148,7 +148,12 @@ def test_watchdog_runs_due_callbacks_and_skips_cancelled_ones() -> None:
     done = threading.Event()
     now = time.monotonic()
     cancelled = _WATCHDOG.call_at(now + 0.05, lambda: fired.append("cancelled"))
-    _WATCHDOG.call_at(now + 0.1, lambda: (fired.append("due"), done.set()))
+
+    def due() -> None:
+        fired.append("due")
+        done.set()
+
+    _WATCHDOG.call_at(now + 0.1, due)
     _WATCHDOG.cancel(cancelled)
     assert done.wait(10)
     assert fired == ["due"]

@@ -13,10 +13,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kalshi_ext import AsyncClient, Client, KalshiConfig, PaginationError, ResponseValidationError
+from kalshi_ext import AsyncClient, Client, PaginationError, ResponseValidationError
 from kalshi_ext.pagination import MAX_EMPTY_PAGES, PAGED, SEEN_CURSORS, CursorWalk, _ReplyShape
 from kalshi_generated.models import GetOrderGroupsResponse, OrderGroup
-from tests.fakes import BASE_URL, PRIVATE_PEM, FakeTime
+from tests.fakes import FakeTime, Handler, fake_async_client, fake_client
 from tests.spec_payloads import SPEC_PATH, example_payload, spec
 
 FILL_TEMPLATE = example_payload(spec()["components"]["schemas"]["Fill"])
@@ -59,18 +59,12 @@ class PagedFills:
         return httpx.Response(200, json={"fills": page, "cursor": next_cursor})
 
 
-def sync_client(server: Any, time: FakeTime) -> Client:
-    return Client(
-        key_id="k", private_key=PRIVATE_PEM, config=KalshiConfig(base_url=BASE_URL, max_retries=8),
-        transport=httpx.MockTransport(server), clock=time.clock(), sleep=time.sleep,
-    )  # fmt: skip
+def sync_client(server: Handler, time: FakeTime) -> Client:
+    return fake_client(server, time, max_retries=8)
 
 
-def async_client(server: Any, time: FakeTime) -> AsyncClient:
-    return AsyncClient(
-        key_id="k", private_key=PRIVATE_PEM, config=KalshiConfig(base_url=BASE_URL, max_retries=8),
-        transport=httpx.MockTransport(server), clock=time.clock(), sleep=time.async_sleep,
-    )  # fmt: skip
+def async_client(server: Handler, time: FakeTime) -> AsyncClient:
+    return fake_async_client(server, time, max_retries=8)
 
 
 PROPERTY = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])

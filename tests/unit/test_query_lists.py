@@ -7,13 +7,12 @@ import asyncio
 import httpx
 import pytest
 
-from kalshi_ext import AsyncClient, Client, KalshiConfig
-from tests.fakes import BASE_URL, PRIVATE_PEM
+from tests.fakes import Handler, fake_async_client, fake_client
 
-REPLY = {"queue_positions": []}
+REPLY: dict[str, list[object]] = {"queue_positions": []}
 
 
-def recording() -> tuple[list[httpx.Request], httpx.MockTransport]:
+def recording() -> tuple[list[httpx.Request], Handler]:
     seen: list[httpx.Request] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -22,14 +21,7 @@ def recording() -> tuple[list[httpx.Request], httpx.MockTransport]:
             return httpx.Response(200, json={"fills": [], "cursor": ""})
         return httpx.Response(200, json=REPLY)
 
-    return seen, httpx.MockTransport(handler)
-
-
-def client(transport: httpx.MockTransport) -> Client:
-    return Client(
-        key_id="k", private_key=PRIVATE_PEM, config=KalshiConfig(base_url=BASE_URL),
-        transport=transport,
-    )  # fmt: skip
+    return seen, handler
 
 
 @pytest.mark.parametrize(
@@ -37,21 +29,17 @@ def client(transport: httpx.MockTransport) -> Client:
     [(["A", "B"], "A,B"), (("A",), "A"), ({"B", "A"}, "A,B"), ("A,B", "A,B")],
 )
 def test_a_list_of_tickers_is_sent_comma_joined(value: object, sent: str) -> None:
-    seen, transport = recording()
-    with client(transport) as c:
+    seen, handler = recording()
+    with fake_client(handler) as c:
         c.get_queue_positions(market_tickers=value)
     assert seen[-1].url.params.get_list("market_tickers") == [sent]
 
 
 def test_async_client_joins_too() -> None:
-    seen, transport = recording()
-    async_transport = httpx.MockTransport(transport.handler)  # MockTransport serves both
+    seen, handler = recording()
 
     async def call() -> None:
-        async with AsyncClient(
-            key_id="k", private_key=PRIVATE_PEM, config=KalshiConfig(base_url=BASE_URL),
-            transport=async_transport,
-        ) as c:  # fmt: skip
+        async with fake_async_client(handler) as c:
             await c.get_queue_positions(market_tickers=["X", "Y"])
 
     asyncio.run(call())
@@ -59,8 +47,8 @@ def test_async_client_joins_too() -> None:
 
 
 def test_iterator_filters_join_lists() -> None:
-    seen, transport = recording()
-    with client(transport) as c:
+    seen, handler = recording()
+    with fake_client(handler) as c:
         list(c.iter_fills(ticker=["A", "B"]))
     assert seen[-1].url.params.get_list("ticker") == ["A,B"]
 
@@ -78,8 +66,8 @@ def test_iterator_filters_join_lists() -> None:
 def test_bad_lists_are_refused_before_sending(
     arguments: dict[str, object], error: type[Exception], message: str
 ) -> None:
-    seen, transport = recording()
-    with client(transport) as c, pytest.raises(error, match=message):
+    seen, handler = recording()
+    with fake_client(handler) as c, pytest.raises(error, match=message):
         c.get_queue_positions(**arguments)
     assert not seen
 
