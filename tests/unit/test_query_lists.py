@@ -86,7 +86,7 @@ def test_a_list_for_a_single_value_filter_is_refused(
 ) -> None:
     # Sent comma-joined it would be read as one value matching nothing: an empty answer (no
     # positions, no fills) where the caller expects two filters' worth.
-    seen, transport = recording()
-    with client(transport) as c, pytest.raises(TypeError, match="takes one value"):
+    seen, handler = recording()
+    with fake_client(handler) as c, pytest.raises(TypeError, match="takes one value"):
         getattr(c, operation)(**arguments)
     assert not seen
