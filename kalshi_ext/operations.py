@@ -277,9 +277,15 @@ def build_request(op: OperationInfo, arguments: Mapping[str, Any]) -> Send:
     for name in op.path_parameters & call.keys():
         # "." and ".." are dot segments: httpx would resolve them into another route (an order
         # id "." turns DELETE .../orders/{id} into cancel-all); an id equal to a fixed segment
-        # of the API's paths is another route already.
+        # of the API's paths is another route already; and a "/" (or "\\"), though sent as
+        # %2F, is a separator again to a server that decodes the path before routing it.
         value = str(call[name])
-        if value in ("", ".", "..") or value in fixed_path_segments():
+        if (
+            value in ("", ".", "..")
+            or value in fixed_path_segments()
+            or "/" in value
+            or "\\" in value
+        ):
             raise InvalidArgumentError(
                 f"{where}: {name}={_shown(call[name])} is not a valid id (it would address "
                 "another route)"

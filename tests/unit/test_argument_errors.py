@@ -322,3 +322,21 @@ def test_every_fixed_segment_is_refused_as_an_order_id(segment: str) -> None:
     with exchange.client() as client, pytest.raises(InvalidArgumentError):
         client.cancel_order(order_id=segment)
     assert exchange.requests == []
+
+
+@pytest.mark.parametrize(
+    ("name", "arguments"),
+    [
+        # Sent as %2F, but a server that decodes the path before routing (many do) reads
+        # /portfolio/orders/o1/queue_position, or walks up to another resource.
+        ("get_order", {"order_id": "o1/queue_position"}),
+        ("cancel_order", {"order_id": "x/../../../order_groups/G1"}),
+        ("delete_order_group", {"order_group_id": "G1\\..\\..\\orders"}),
+    ],
+)
+def test_an_id_with_a_path_separator_is_refused(
+    exchange: FakeExchange, name: str, arguments: dict[str, Any]
+) -> None:
+    with exchange.client() as client, pytest.raises(InvalidArgumentError, match="not a valid id"):
+        getattr(client, name)(**arguments)
+    assert exchange.requests == []
