@@ -768,3 +768,17 @@ async def test_a_refused_unsubscribe_changes_nothing(
         assert [s.channel for s in stream.subscriptions] == ["fill"]
     executed = [m for m in messages(events, "user_orders") if m.status == "executed"]
     assert len(executed) == 1
+
+
+def test_the_sync_stream_raises_when_ws_max_retries_are_spent(ex: LocalExchange) -> None:
+    import threading
+
+    with ex.client(ws_max_retries=2, **FAST_RETRIES) as client, client.stream(["fill"]) as stream:
+        ex.inject_ws_fault(kind="drop", times=10)
+        with pytest.raises(StreamConnectionError) as raised:
+            for _ in stream:
+                pass  # never a silent end of the for loop
+        assert raised.value.attempts == 2
+        with pytest.raises(StreamConnectionError):
+            next(stream)  # and it stays raised
+    assert "kalshi-stream-loop" not in {t.name for t in threading.enumerate()}
