@@ -15,6 +15,7 @@ from kalshi_ext import BadRequestError, Client, StreamMessage
 from kalshi_ext.testing import LocalExchange
 from kalshi_ext.testing.admin import AdminError, ExchangeAdmin
 from kalshi_ext.testing.engine import taker_fee_cents_at
+from kalshi_generated.ws import models as ws_models
 
 SUB = "KXSUBPENNY-26DEC31-T25"  # tick $0.001, bids $0.252-$0.254, asks $0.256-$0.258
 START_DOLLARS = Decimal("10000")
@@ -183,10 +184,12 @@ def test_the_ws_fill_frame_carries_sub_penny_amounts(ex: LocalExchange, client: 
                 if isinstance(event, StreamMessage):
                     frames.setdefault(event.channel, event.msg)
     fill, position = frames["fill"], frames["market_positions"]
+    assert isinstance(fill, ws_models.Fill)
+    assert isinstance(position, ws_models.MarketPosition)
     expected_fee = Decimal(taker_fee_cents_at(3, 2560)) / 100  # fills at the $0.256 asks
-    assert getattr(fill, "yes_price_dollars") == "0.2560"
-    assert Decimal(getattr(fill, "fee_cost")) == expected_fee
-    assert getattr(position, "position_cost_dollars") == "0.7680"
+    assert (fill.yes_price_dollars, fill.count_fp) == ("0.2560", "3.00")
+    assert Decimal(fill.fee_cost) == expected_fee
+    assert (position.position_fp, position.position_cost_dollars) == ("3.00", "0.7680")
 
 
 def test_admin_places_a_sub_penny_order(ex: LocalExchange, client: Client) -> None:
