@@ -103,7 +103,7 @@ def test_sub_penny_order_rests_then_trades_exactly(ex: LocalExchange, client: Cl
 
     # Selling the 3 YES into the best bid ($0.254) closes them as a taker: -$0.003, fee rounded up.
     sold = client.create_order(ticker=SUB, side="ask", count=3, price="0.254", tick_size="0.001")
-    assert Decimal(sold.average_fill_price) == Decimal("0.254")
+    assert sold.average_fill_price == "0.2540"
     fee_cents = taker_fee_cents_at(3, 2540)
     assert fee_cents == 4  # ceil(0.07 * 3 * 0.254 * 0.746 = $0.0398) to the cent
     taker = [f for f in client.iter_fills(ticker=SUB) if f.is_taker]
