@@ -16,7 +16,7 @@ MAX_PRICE_CENTS = 99
 
 
 def parse_price_cents(value: object, field: str) -> int:
-    """A yes price such as "0.56" or "0.5600" as whole cents; the local markets tick in $0.01."""
+    """A yes price such as "0.56" or "0.5600" as whole cents, on the penny markets' $0.01 tick."""
     if not isinstance(value, str) or not _DOLLARS_RE.match(value):
         raise invalid(
             f"{field} must be a fixed-point dollar string such as '0.5600', got {value!r}"
