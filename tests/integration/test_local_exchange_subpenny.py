@@ -15,6 +15,7 @@ from kalshi_ext import BadRequestError, Client, StreamMessage
 from kalshi_ext.testing import LocalExchange
 from kalshi_ext.testing.admin import AdminError, ExchangeAdmin
 from kalshi_ext.testing.engine import taker_fee_cents_at
+from kalshi_ext.testing.exchange import startup_text
 from kalshi_generated.ws import models as ws_models
 
 SUB = "KXSUBPENNY-26DEC31-T25"  # tick $0.001, bids $0.252-$0.254, asks $0.256-$0.258
@@ -206,3 +207,9 @@ def test_admin_places_a_sub_penny_order(ex: LocalExchange, client: Client) -> No
             json={"ticker": SUB, "side": "bid", "price": "0.25", "price_cents": 25, "count": 1},
         )
     assert answer.status_code == 400
+
+
+def test_the_standalone_banner_lists_the_sub_penny_market(ex: LocalExchange) -> None:
+    banner = startup_text(ex, "/tmp/key.pem")
+    assert f"#   {SUB}  event KXSUBPENNY-26DEC31, tick $0.001, book around $0.255" in banner
+    assert "#   KXDEMO-26DEC31-T50  event KXDEMO-26DEC31, tick $0.01, book around $0.50" in banner
