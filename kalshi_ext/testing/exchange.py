@@ -478,7 +478,10 @@ class LocalExchange:
             return [SettlementView.of(s) for s in self._engine.settlements]
 
     def balance_cents(self, subaccount: int = 0) -> int:
-        """The available balance (cash less resting orders' reserve), as GetBalance reports."""
+        """The available balance (cash less resting orders' reserve), as GetBalance reports.
+
+        ValueError after sub-penny trades leave it off whole cents: see balance_centicents.
+        """
         with self._lock:
             self._engine.expire()
             return self._call(lambda: self._engine.available_cents(subaccount))
