@@ -118,6 +118,24 @@ def test_sub_penny_order_rests_then_trades_exactly(ex: LocalExchange, client: Cl
         "fees": "0.0400",
     }
     assert [(f.price_centicents, f.fee_cents) for f in ex.fills] == [(2550, 0), (2540, 4)]
+    assert ex.balance_centicents() == ex.cash_centicents() == 100_000_000 - 30 - 400
+    [view] = ex.positions
+    assert (view.traded_cost_centicents, view.realized_pnl_centicents) == (30_030, -30)
+    with pytest.raises(ValueError, match="centicents"):
+        _ = view.realized_pnl_cents
+    assert view.exposure_cents == 0
+
+
+def test_add_other_order_dollars_checks_its_arguments(ex: LocalExchange) -> None:
+    with pytest.raises(ValueError, match="side"):
+        ex.add_other_order_dollars(SUB, "buy", "0.255", 1)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="count"):
+        ex.add_other_order_dollars(SUB, "bid", "0.255", 0)
+    with pytest.raises(ValueError, match="off tick"):
+        ex.add_other_order_dollars(SUB, "bid", "0.2555", 1)
+    ex.add_other_order_dollars(SUB, "bid", Decimal("0.255"), 4)
+    assert ex.book(SUB).best_bid_centicents == 2550
+    assert ex.book(SUB).best_ask_centicents == 2560
 
 
 def test_sub_penny_settlement_pays_exactly(ex: LocalExchange, client: Client) -> None:
