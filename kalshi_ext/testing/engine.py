@@ -101,8 +101,8 @@ def whole_cents(centicents: int, what: str) -> int:
     cents, rest = divmod(centicents, CENTICENTS_PER_CENT)
     if rest:
         raise ValueError(
-            f"{what} is {centicents} centicents, not whole cents (a sub-penny market): "
-            f"read {what}'s centicents instead"
+            f"{what} is ${dollars_text(centicents)}, not whole cents (a sub-penny amount): "
+            "read the *_centicents value instead"
         )
     return cents
 
@@ -121,7 +121,7 @@ def outcome_of(side: Side) -> Outcome:
 
 def taker_fee_cents(count: int, price: int) -> int:
     """ceil(0.07 * count * p * (1 - p)) dollars, in cents, with p = price / 100."""
-    return -(-7 * count * price * (100 - price) // 10_000)
+    return taker_fee_cents_at(count, price * CENTICENTS_PER_CENT)
 
 
 def taker_fee_cents_at(count: int, price_centicents: int) -> int:
@@ -392,8 +392,9 @@ class Market:
 
 def dollars_text(centicents: int) -> str:
     """0.455 for 4550, 0.01 for 100: the shortest exact dollar amount, for messages."""
-    whole, frac = divmod(centicents, DOLLAR_CENTICENTS)
-    return f"{whole}.{f'{frac:04d}'.rstrip('0').ljust(2, '0')}"
+    sign = "-" if centicents < 0 else ""
+    whole, frac = divmod(abs(centicents), DOLLAR_CENTICENTS)
+    return f"{sign}{whole}.{f'{frac:04d}'.rstrip('0').ljust(2, '0')}"
 
 
 @frozen

@@ -64,6 +64,7 @@ def test_centicent_prices_round_trip(centicents: int) -> None:
 def test_centicent_strings_match_the_cent_ones_on_whole_cents(cents: int) -> None:
     assert dollars_6dp_from_centicents(cents * 100) == dollars_6dp(cents)
     assert whole_cents(cents * 100, "x") == cents
+    assert Decimal(dollars_text(cents * 100 + 5)) == Decimal(cents * 100 + 5) / 10_000
 
 
 @pytest.mark.parametrize("bad", ["1.00", "0.0000", "0.00001", "-0.255", "", "abc", 0.255, None])
