@@ -451,3 +451,15 @@ def test_a_refused_unsubscribe_keeps_the_subscription() -> None:
     assert protocol.subscriptions() == (Subscription("fill", ("A",), 1),)
     protocol.receive(fill_frame(1))
     assert len(rec.events) == 1
+
+
+def test_error_names_are_the_derived_documents_code_table() -> None:
+    # One table serves the client's messages and the local exchange's error frames; it must say
+    # what Kalshi's document says (openapi/kalshi-ws.yaml is derived from it by make update-spec).
+    import yaml
+
+    from kalshi_ext.stream.errors import COMMAND_ERROR_NAMES
+
+    with open("openapi/kalshi-ws.yaml", encoding="utf-8") as document:
+        derived = yaml.safe_load(document)["x-error-codes"]
+    assert {int(code): name for code, name in derived.items()} == dict(COMMAND_ERROR_NAMES)
