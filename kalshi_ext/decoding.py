@@ -272,10 +272,29 @@ def _settable_directly(model: type[Any]) -> bool:
 
 def model_hints(model: type[Any]) -> dict[str, Any]:
     """A generated model's field annotations, resolved. Its forward references (nested models
-    imported only for type checking) live in its package, kalshi_generated.models."""
+    imported only for type checking) live in its package, kalshi_generated.models, which imports
+    each model when first asked for it: only the models named are loaded."""
     package = model.__module__.rpartition(".")[0]
     try:
-        namespace = vars(sys.modules.get(package) or importlib.import_module(package))
+        namespace: dict[str, Any] = _PackageNames(
+            sys.modules.get(package) or importlib.import_module(package)
+        )
     except ImportError:
         namespace = {}
     return typing.get_type_hints(model, localns=namespace)
+
+
+class _PackageNames(dict[str, Any]):
+    """A namespace that reads a missing name from a package (its lazy __getattr__)."""
+
+    def __init__(self, package: types.ModuleType) -> None:
+        super().__init__(vars(package))
+        self._package = package
+
+    def __missing__(self, name: str) -> Any:
+        try:
+            value = getattr(self._package, name)
+        except AttributeError:
+            raise KeyError(name) from None
+        self[name] = value
+        return value

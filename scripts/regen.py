@@ -20,6 +20,8 @@ from pathlib import Path
 
 IGNORED = frozenset({"__pycache__", ".ruff_cache", ".mypy_cache"})
 CONFIG = Path(__file__).resolve().parent.parent / "generator-config.yaml"
+# Templates that replace the generator's own (same file names): Unset's repr, lazy models.
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 def generate(spec: Path, into: Path) -> Path:
@@ -29,6 +31,7 @@ def generate(spec: Path, into: Path) -> Path:
         sys.executable, "-m", "openapi_python_client", "generate",
         "--path", str(spec), "--config", str(CONFIG), "--meta", "none",
         "--output-path", str(package), "--overwrite",
+        "--custom-template-path", str(TEMPLATES),
     ]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0 or not (package / "__init__.py").is_file():
