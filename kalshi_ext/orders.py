@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
@@ -42,8 +42,8 @@ PRICE_MIN, PRICE_MAX = Decimal("0.01"), Decimal("0.99")
 DEFAULT_TICK = Decimal("0.01")
 COUNT_STEP = Decimal("0.01")  # fixed-point counts have 0.01 granularity
 # Defaults for the two fields the API requires on every order.
-DEFAULT_TIME_IN_FORCE = "good_till_canceled"
-DEFAULT_SELF_TRADE_PREVENTION = "taker_at_cross"
+DEFAULT_TIME_IN_FORCE: Final = "good_till_canceled"
+DEFAULT_SELF_TRADE_PREVENTION: Final = "taker_at_cross"
 LOOKUP_SLACK_S = 60  # orders are searched from this long before the first attempt (clock skew)
 
 

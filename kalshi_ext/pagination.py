@@ -191,8 +191,8 @@ class _ReplyShape:
 
 
 @attrs.frozen
-class PageRequest:
-    """A validated iteration request; builds the flow for each page."""
+class PageRequest(Generic[T]):
+    """A validated iteration request for items of type T; builds the flow for each page."""
 
     paged: PagedOperation
     filters: Mapping[str, Any]
@@ -209,7 +209,7 @@ class PageRequest:
         page_size: int | None,
         start_cursor: str | None,
         max_items: int | None,
-    ) -> PageRequest:
+    ) -> PageRequest[Any]:
         for name in ("cursor", "limit"):
             if name in filters:
                 hint = "start_cursor=" if name == "cursor" else "page_size="
@@ -231,7 +231,7 @@ class PageRequest:
             raise TypeError("start_cursor must be a str (a page's next_cursor) or None")
         return cls(paged, dict(filters), page_size, start_cursor or None, max_items)
 
-    def page_flow(self, ctx: CallContext, cursor: str | None) -> Flow[Page[Any]]:
+    def page_flow(self, ctx: CallContext, cursor: str | None) -> Flow[Page[T]]:
         arguments = dict(self.filters)
         if cursor:
             arguments["cursor"] = cursor
@@ -302,7 +302,7 @@ class _ItemBudget:
 class SyncPager(Generic[T]):
     """Lazy iteration over every item of a paged list; `.pages()` for whole pages."""
 
-    def __init__(self, request: PageRequest, fetch: Callable[[str | None], Page[T]]) -> None:
+    def __init__(self, request: PageRequest[T], fetch: Callable[[str | None], Page[T]]) -> None:
         self._request = request
         self._fetch = fetch
 
@@ -335,7 +335,7 @@ class AsyncPager(Generic[T]):
     """The async twin of SyncPager: `async for item in pager`, `async for page in pager.pages()`."""
 
     def __init__(
-        self, request: PageRequest, fetch: Callable[[str | None], Awaitable[Page[T]]]
+        self, request: PageRequest[T], fetch: Callable[[str | None], Awaitable[Page[T]]]
     ) -> None:
         self._request = request
         self._fetch = fetch

@@ -196,7 +196,7 @@ def test_orders_must_be_a_list() -> None:
 
 def test_request_argument_errors_are_typed() -> None:
     with exchange().client() as client:
-        with pytest.raises(TypeError, match="missing required field"):
+        with pytest.raises(TypeError, match=r"amend_order\(\) missing 2 required .*'ticker'"):
             client.amend_order(order_id="o1", price="0.40", count=1)
         with pytest.raises(TypeError, match="tick_size"):
             client.decrease_order(order_id="o1", reduce_by=1, tick_size="0.01")

@@ -1,0 +1,305 @@
+"""How one generated function becomes a method of both clients: a call on Client, a coroutine on
+AsyncClient, with ``.detailed(...)`` beside it, the function's signature and its docstring.
+
+kalshi_ext/generated_methods.py (written by ``make regen``) holds one function per operation,
+with keyword-only parameters typed as the spec says, that builds the call's flow. The descriptors
+here carry its parameters to the bound method through a ParamSpec, so mypy checks every call, and
+give the bound method the function's ``__signature__`` and ``__doc__`` for ``help()``, IDEs and
+``inspect.signature``.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import typing
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, Self, TypeVar, overload
+
+from kalshi_ext.operations import CallContext, Detailed, OperationInfo, operation_flow
+from kalshi_ext.pagination import AsyncPager, Page, PageRequest, SyncPager
+from kalshi_generated.types import Unset
+
+if TYPE_CHECKING:
+    from kalshi_ext.client import AsyncClient, Client
+    from kalshi_ext.flow import Flow
+
+P = ParamSpec("P")
+R = TypeVar("R")
+T = TypeVar("T")
+
+
+def given(**arguments: object) -> dict[str, Any]:
+    """The arguments the caller gave: a parameter left at None (or UNSET) is not sent."""
+    return {
+        name: value
+        for name, value in arguments.items()
+        if value is not None and not isinstance(value, Unset)
+    }
+
+
+def operation_call(
+    ctx: CallContext, name: str, arguments: Mapping[str, Any]
+) -> Flow[Detailed[Any]]:
+    """The plain flow of generated operation `name` (loaded on its first call)."""
+    return operation_flow(ctx, OperationInfo.load(name), arguments)
+
+
+class _Annotations(dict[str, Any]):
+    """Names for evaluating a generated function's annotations: its module's, then those its
+    module imports only for type checking (kalshi_ext's and the lazily loaded models)."""
+
+    def __init__(self, module_globals: Mapping[str, Any]) -> None:
+        super().__init__(module_globals)
+
+    def __missing__(self, name: str) -> Any:
+        import kalshi_ext.flow
+        import kalshi_ext.operations
+        import kalshi_generated.models
+
+        for module in (kalshi_ext.flow, kalshi_ext.operations, kalshi_generated.models):
+            if hasattr(module, name):
+                value = getattr(module, name)
+                self[name] = value
+                return value
+        raise KeyError(name)
+
+
+@functools.cache
+def _evaluated(function: Callable[..., Any]) -> inspect.Signature:
+    return inspect.signature(function, locals=_Annotations(function.__globals__), eval_str=True)
+
+
+def shown_signature(
+    function: Callable[..., Any], returns: Callable[[Any], Any]
+) -> inspect.Signature:
+    """The function's signature as callers see it: without the call context, and with
+    `returns(annotation)` as its return annotation."""
+    signature = _evaluated(function)
+    parameters = [
+        p for p in signature.parameters.values() if p.kind is not inspect.Parameter.POSITIONAL_ONLY
+    ]
+    return signature.replace(
+        parameters=parameters, return_annotation=returns(signature.return_annotation)
+    )
+
+
+def _model(flow_annotation: Any) -> Any:
+    """R from Flow[Detailed[R]]."""
+    (detailed,) = typing.get_args(flow_annotation)[-1:]
+    return typing.get_args(detailed)[0]
+
+
+def _sync_pager(request_annotation: Any) -> Any:
+    return SyncPager[typing.get_args(request_annotation)[0]]  # type: ignore[misc]
+
+
+def _async_pager(request_annotation: Any) -> Any:
+    return AsyncPager[typing.get_args(request_annotation)[0]]  # type: ignore[misc]
+
+
+def _refuse_positional(name: str, args: tuple[object, ...]) -> None:
+    if args:
+        raise TypeError(f"{name}() takes keyword arguments only (got {len(args)} positional)")
+
+
+def _refuse_page_controls(name: str, args: tuple[object, ...], kwargs: Mapping[str, Any]) -> None:
+    _refuse_positional(name, args)
+    for control, instead in (("cursor", "start_cursor"), ("limit", "page_size")):
+        if control in kwargs:
+            raise TypeError(f"{name}(): pass {instead}= instead of {control}=")
+
+
+def _function_doc(method: _Documented) -> str | None:
+    return method._function.__doc__
+
+
+# Every class has its own __doc__ (None without a docstring): each bound class sets this one.
+_DOC: Any = property(_function_doc)
+
+
+class _Documented:
+    """`help()`, IDEs and `inspect.signature` read the generated function's name, docstring and
+    signature from a bound method; `__get__` makes pydoc document it as a routine."""
+
+    __slots__ = ()
+    _function: Callable[..., Any]
+
+    @property
+    def __name__(self) -> str:
+        return self._function.__name__
+
+    def __get__(self, obj: object, owner: type[Any] | None = None) -> Self:
+        return self
+
+
+class Operation(Generic[P, R]):
+    """One operation: a method of Client returning R, of AsyncClient returning a coroutine."""
+
+    def __init__(self, build: Callable[Concatenate[CallContext, P], Flow[Detailed[R]]]) -> None:
+        self.build = build
+        self.__name__ = self.__qualname__ = build.__name__
+        self.__doc__ = build.__doc__
+
+    @property
+    def __signature__(self) -> inspect.Signature:
+        return shown_signature(self.build, _model)
+
+    def __call__(self, client: Client | AsyncClient, /, *args: P.args, **kwargs: P.kwargs) -> Any:
+        """`Client.get_balance(client)`: the method called through its class."""
+        return self.__get__(client)(*args, **kwargs)
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any] | None = None) -> Self: ...
+    @overload
+    def __get__(self, obj: Client, owner: type[Any] | None = None) -> SyncMethod[P, R]: ...
+    @overload
+    def __get__(self, obj: AsyncClient, owner: type[Any] | None = None) -> AsyncMethod[P, R]: ...
+    def __get__(self, obj: object, owner: type[Any] | None = None) -> Any:
+        if obj is None:
+            return self
+        if getattr(obj, "_asynchronous", False):
+            return AsyncMethod(obj, self.build)
+        return SyncMethod(obj, self.build)
+
+
+# No docstrings on the bound classes: _Documented's __doc__ gives the operation's own.
+class SyncMethod(_Documented, Generic[P, R]):
+    # An operation bound to a Client: call it for the model, `.detailed(...)` for more.
+
+    __slots__ = ("_client", "_function")
+    __doc__ = _DOC
+
+    def __init__(
+        self, client: Any, function: Callable[Concatenate[CallContext, P], Flow[Detailed[R]]]
+    ) -> None:
+        self._client: Client = client
+        self._function = function
+
+    @property
+    def __signature__(self) -> inspect.Signature:
+        return shown_signature(self._function, _model)
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        return self.detailed(*args, **kwargs).parsed
+
+    def detailed(self, *args: P.args, **kwargs: P.kwargs) -> Detailed[R]:
+        """The result with its response, retries_taken and recovered (see Detailed)."""
+        _refuse_positional(self._function.__name__, args)
+        client = self._client
+        return client._run(self._function(client._context, *args, **kwargs))
+
+
+class AsyncMethod(_Documented, Generic[P, R]):
+    # An operation bound to an AsyncClient: await it for the model, `.detailed(...)` for more.
+
+    __slots__ = ("_client", "_function")
+    __doc__ = _DOC
+
+    def __init__(
+        self, client: Any, function: Callable[Concatenate[CallContext, P], Flow[Detailed[R]]]
+    ) -> None:
+        self._client: AsyncClient = client
+        self._function = function
+
+    @property
+    def __signature__(self) -> inspect.Signature:
+        return shown_signature(self._function, _model)
+
+    async def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        return (await self.detailed(*args, **kwargs)).parsed
+
+    async def detailed(self, *args: P.args, **kwargs: P.kwargs) -> Detailed[R]:
+        """The result with its response, retries_taken and recovered (see Detailed)."""
+        _refuse_positional(self._function.__name__, args)
+        client = self._client
+        return await client._run(self._function(client._context, *args, **kwargs))
+
+
+class Pages(Generic[P, T]):
+    """One cursor-paged list: `iter_<list>(...)` gives a SyncPager on Client, an AsyncPager on
+    AsyncClient."""
+
+    def __init__(self, request: Callable[P, PageRequest[T]]) -> None:
+        self.request = request
+        self.__name__ = self.__qualname__ = request.__name__
+        self.__doc__ = request.__doc__
+
+    @property
+    def __signature__(self) -> inspect.Signature:
+        return shown_signature(self.request, _sync_pager)
+
+    def __call__(self, client: Client | AsyncClient, /, *args: P.args, **kwargs: P.kwargs) -> Any:
+        """`Client.iter_fills(client)`: the method called through its class."""
+        return self.__get__(client)(*args, **kwargs)
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any] | None = None) -> Self: ...
+    @overload
+    def __get__(self, obj: Client, owner: type[Any] | None = None) -> SyncPages[P, T]: ...
+    @overload
+    def __get__(self, obj: AsyncClient, owner: type[Any] | None = None) -> AsyncPages[P, T]: ...
+    def __get__(self, obj: object, owner: type[Any] | None = None) -> Any:
+        if obj is None:
+            return self
+        if getattr(obj, "_asynchronous", False):
+            return AsyncPages(obj, self.request)
+        return SyncPages(obj, self.request)
+
+
+class SyncPages(_Documented, Generic[P, T]):
+    __slots__ = ("_client", "_function")
+    __doc__ = _DOC
+
+    def __init__(self, client: Any, function: Callable[P, PageRequest[T]]) -> None:
+        self._client: Client = client
+        self._function = function
+
+    @property
+    def __signature__(self) -> inspect.Signature:
+        return shown_signature(self._function, _sync_pager)
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> SyncPager[T]:
+        _refuse_page_controls(self._function.__name__, args, kwargs)
+        request = self._function(*args, **kwargs)
+        client = self._client
+
+        def fetch(cursor: str | None) -> Page[T]:
+            return client._run(request.page_flow(client._context, cursor))
+
+        return SyncPager(request, fetch)
+
+
+class AsyncPages(_Documented, Generic[P, T]):
+    __slots__ = ("_client", "_function")
+    __doc__ = _DOC
+
+    def __init__(self, client: Any, function: Callable[P, PageRequest[T]]) -> None:
+        self._client: AsyncClient = client
+        self._function = function
+
+    @property
+    def __signature__(self) -> inspect.Signature:
+        return shown_signature(self._function, _async_pager)
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> AsyncPager[T]:
+        _refuse_page_controls(self._function.__name__, args, kwargs)
+        request = self._function(*args, **kwargs)
+        client = self._client
+
+        async def fetch(cursor: str | None) -> Page[T]:
+            return await client._run(request.page_flow(client._context, cursor))
+
+        return AsyncPager(request, fetch)
+
+
+def operation(build: Callable[Concatenate[CallContext, P], Flow[Detailed[R]]]) -> Operation[P, R]:
+    """Decorator: the generated function `build` as a method of both clients."""
+    build.__qualname__ = build.__name__  # Python's own argument errors say "get_orders()"
+    return Operation(build)
+
+
+def pages(request: Callable[P, PageRequest[T]]) -> Pages[P, T]:
+    """Decorator: the generated iter_* function `request` as a method of both clients."""
+    request.__qualname__ = request.__name__
+    return Pages(request)
