@@ -25,6 +25,10 @@ from kalshi_ext.operations import Detailed
 from kalshi_ext.orders import count_to_wire, price_to_wire
 from kalshi_ext.pagination import AsyncPager, Page, SyncPager
 
+# The distribution's version (pyproject.toml's; tests/unit/test_typed_methods.py checks they
+# agree). A constant: reading it from importlib.metadata costs more than the rest of a first call.
+__version__ = "0.1.0"
+
 __all__ = [
     "APIConnectionError",
     "APIStatusError",

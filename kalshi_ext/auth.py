@@ -12,15 +12,13 @@ back through `send()` is signed afresh with a new timestamp.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import os
 import re
 import time
 from collections.abc import AsyncGenerator, Callable, Generator, Mapping
-from concurrent.futures import Executor
 from pathlib import Path
-from typing import NoReturn, Self
+from typing import TYPE_CHECKING, NoReturn, Self
 
 import httpx
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -29,6 +27,9 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, padding,
 
 from kalshi_ext.config import origin_of
 from kalshi_ext.errors import KalshiError
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 __all__ = [
     "KEY_HEADER",
@@ -179,6 +180,8 @@ class KalshiAuth(httpx.Auth):
 
     def with_executor(self, executor: Executor) -> Self:
         """Return a copy whose async flow signs in `executor` instead of on the event loop."""
+        from concurrent.futures import Executor  # only async clients pay for it
+
         if not isinstance(executor, Executor):
             raise TypeError("executor must be a concurrent.futures.Executor")
         return self._copy(origin=self._origin, executor=executor)
@@ -219,6 +222,8 @@ class KalshiAuth(httpx.Auth):
         if self._executor is None:
             headers = self.sign_headers(method, raw_path)
         else:
+            import asyncio  # imported by then: the caller runs on its loop
+
             loop = asyncio.get_running_loop()
             headers = await loop.run_in_executor(
                 self._executor, self.sign_headers, method, raw_path

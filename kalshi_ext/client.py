@@ -9,14 +9,12 @@ generated model (``client.get_balance()``) with ``.detailed(...)`` beside it for
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import json
 import os
 import platform
 import time
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Self, TypedDict, TypeVar, Unpack
 
@@ -40,6 +38,8 @@ from kalshi_ext.operations import CallContext
 from kalshi_ext.retry import RetryPolicy
 
 if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
+
     from kalshi_ext.transport import KalshiAiohttpTransport
     from kalshi_generated import AuthenticatedClient
 
@@ -48,17 +48,12 @@ T = TypeVar("T")
 
 @functools.cache
 def user_agent() -> str:
-    """kalshi-portfolio/<version> python/<version> httpx/<version> (read once, when first sent:
-    importlib.metadata costs more at import than everything else it is used for)."""
-    from importlib.metadata import PackageNotFoundError, version
+    """kalshi-portfolio/<version> python/<version> httpx/<version>."""
+    from kalshi_ext import __version__
 
-    try:
-        package = version("kalshi-portfolio")
-    except PackageNotFoundError:  # running from a source tree that is not installed
-        package = "0+unknown"
     return " ".join(
         [
-            f"kalshi-portfolio/{package}",
+            f"kalshi-portfolio/{__version__}",
             f"python/{platform.python_version()}",
             f"httpx/{httpx.__version__}",
         ]
@@ -127,16 +122,21 @@ class _ClientBase(PortfolioOperations):
             options["limits"] = self.config.limits
         return options
 
-    def _bind_generated(self, http: httpx.Client | httpx.AsyncClient) -> AuthenticatedClient:
+    http: httpx.Client | httpx.AsyncClient
+
+    @functools.cached_property
+    def generated(self) -> AuthenticatedClient:
+        """The generated AuthenticatedClient bound to this client's signed httpx client, for any
+        function of kalshi_generated.api (built when first used)."""
         from kalshi_generated import AuthenticatedClient
 
         generated = AuthenticatedClient(
             base_url=self.config.base_url, token="", follow_redirects=False
         )
-        if isinstance(http, httpx.Client):
-            generated.set_httpx_client(http)
+        if isinstance(self.http, httpx.Client):
+            generated.set_httpx_client(self.http)
         else:
-            generated.set_async_httpx_client(http)
+            generated.set_async_httpx_client(self.http)
         return generated
 
     def __repr__(self) -> str:
@@ -185,6 +185,8 @@ def _resolve_auth(
 class Client(_ClientBase):
     """The synchronous Kalshi /portfolio client. Use it as a context manager, or call close()."""
 
+    http: httpx.Client
+
     def __init__(
         self,
         key_id: str | None = None,
@@ -198,9 +200,11 @@ class Client(_ClientBase):
         super().__init__(key_id, private_key_path, private_key, **options)
         self._sleep = sleep
         self.http = httpx.Client(
-            auth=self.auth, transport=transport, http2=self.config.http2, **self._http_options()
+            auth=self.auth,
+            transport=transport,
+            http2=self.config.http2,
+            **self._http_options(),
         )
-        self.generated = self._bind_generated(self.http)
         self._send: SyncSend = functools.partial(send_sync, self.http)
 
     def _run(self, flow: Flow[T]) -> T:
@@ -227,6 +231,7 @@ class AsyncClient(_ClientBase):
     """The asyncio client: signs in a two-thread pool and sends over aiohttp's connection pool."""
 
     _asynchronous: ClassVar[bool] = True
+    http: httpx.AsyncClient
 
     def __init__(
         self,
@@ -235,12 +240,16 @@ class AsyncClient(_ClientBase):
         private_key: str | bytes | None = None,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
         signing_threads: int = 2,
         **options: Unpack[ClientOptions],
     ) -> None:
+        # asyncio and the thread pool are imported by the first AsyncClient, not by the package.
+        import asyncio
+        from concurrent.futures import ThreadPoolExecutor
+
         super().__init__(key_id, private_key_path, private_key, **options)
-        self._sleep = sleep
+        self._sleep = sleep or asyncio.sleep
         # cryptography releases the GIL while signing: a small pool puts a second core to work.
         self._signing_pool = ThreadPoolExecutor(signing_threads, thread_name_prefix="kalshi-sign")
         self.auth = self.auth.with_executor(self._signing_pool)
@@ -251,7 +260,6 @@ class AsyncClient(_ClientBase):
             http2=self.config.http2,
             **self._http_options(),
         )
-        self.generated = self._bind_generated(self.http)
         self._send: AsyncSend = functools.partial(send_async, self.http)
         if pool is not None:
             from kalshi_ext.transport import AiohttpSender

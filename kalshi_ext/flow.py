@@ -8,7 +8,6 @@ call's result. The retry loop, exactly-once order placement and page fetching ar
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import time
 from collections.abc import Awaitable, Callable, Generator, Mapping
@@ -194,6 +193,8 @@ async def within_deadline(
     and aiohttp's read timeouts restart on every read, so a trickling server could outlast it)."""
     if timeout is None:
         return await exchange
+    import asyncio  # imported by then (this runs on its loop); sync-only programs never pay
+
     try:
         async with asyncio.timeout(timeout):
             return await exchange

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
@@ -35,8 +35,10 @@ from kalshi_ext.operations import (
 )
 from kalshi_ext.pagination import PAGED, CursorWalk, PageRequest
 from kalshi_ext.retry import is_retryable_status, retry_delay
-from kalshi_generated.models import BatchCreateOrdersV2Response, CreateOrderV2Response, Order
 from kalshi_generated.types import Unset
+
+if TYPE_CHECKING:  # the models are imported by the first order call (import kalshi_ext stays fast)
+    from kalshi_generated.models import BatchCreateOrdersV2Response, CreateOrderV2Response, Order
 
 PRICE_MIN, PRICE_MAX = Decimal("0.01"), Decimal("0.99")
 DEFAULT_TICK = Decimal("0.01")
@@ -278,6 +280,8 @@ def create_order_flow(
         order = lookup.found.get(client_order_id)
         if order is not None and _matches(order, fields):
             response = sent.response if sent is not None else None
+            from kalshi_generated.models import CreateOrderV2Response
+
             item = CreateOrderV2Response.from_dict(_created_item(order))
             return Detailed(item, response, log.retries_taken, recovered=True)
         if order is not None:
@@ -440,5 +444,7 @@ def batch_create_orders_flow(
     doubtful = [by_cid[cid] for cid in ids if cid in sent_unclear and results[cid].get("error")]
     if doubtful:
         yield from look_up(doubtful)  # what is found replaces its error item
+    from kalshi_generated.models import BatchCreateOrdersV2Response
+
     reply = BatchCreateOrdersV2Response.from_dict({"orders": [results[cid] for cid in ids]})
     return Detailed(reply, last_response, round_number, recovered=bool(sent_unclear))

@@ -140,3 +140,13 @@ def test_check_generated_fails_on_a_stale_surface(tmp_path: Path) -> None:
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False, env=env)
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"differs: {stale}" in result.stdout
+
+
+def test_version_matches_the_distribution() -> None:
+    from importlib.metadata import version
+
+    import kalshi_ext
+    from kalshi_ext.client import user_agent
+
+    assert kalshi_ext.__version__ == version("kalshi-portfolio")
+    assert user_agent().startswith(f"kalshi-portfolio/{kalshi_ext.__version__} ")
