@@ -109,11 +109,13 @@ class _Async:
 
 def test_help_shows_the_real_parameters(client: Client) -> None:
     for method in (client.create_order, Client.create_order, client.iter_fills):
-        text = pydoc.render_doc(method, renderer=pydoc.plaintext)
+        text = pydoc.plain(pydoc.render_doc(method))
         name = method.__name__
         assert f"{name}(*, " in text
         assert "ticker: str" in text and "Returns:" in text
-    assert "price: decimal.Decimal | str | int" in pydoc.render_doc(client.create_order)
+    assert "price: decimal.Decimal | str | int" in pydoc.plain(
+        pydoc.render_doc(client.create_order)
+    )
     assert inspect.signature(client.iter_fills).return_annotation == SyncPager[Fill]
 
 
