@@ -9,6 +9,7 @@ generated model (``client.get_balance()``) with ``.detailed(...)`` beside it for
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import os
@@ -20,9 +21,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self, TypedDict, TypeVar, Unpac
 
 import httpx
 
-from kalshi_ext.auth import KalshiAuth
-from kalshi_ext.config import ConfigError, KalshiConfig
-from kalshi_ext.errors import ClientClosedError
+from kalshi_ext.auth import CrossOriginGuard, KalshiAuth
+from kalshi_ext.config import ConfigError, KalshiConfig, RedactedHeaders
+from kalshi_ext.errors import ArgumentTypeError, ClientClosedError
 from kalshi_ext.flow import (
     AsyncSend,
     Clock,
@@ -122,6 +123,17 @@ class _ClientBase(PortfolioOperations):
             options["limits"] = self.config.limits
         return options
 
+    def _redirect_guard(self) -> CrossOriginGuard:
+        """Keeps KALSHI-ACCESS-* and extra_headers off a redirect to another origin, which
+        `client.http` follows when a caller asks it to."""
+        return CrossOriginGuard(self.config.origin, frozenset(self.config.extra_headers))
+
+    @staticmethod
+    def _redact_headers(http: httpx.Client | httpx.AsyncClient) -> None:
+        # httpx rebuilds the client's headers as a plain Headers; its repr would show
+        # extra_headers' values.
+        http._headers = RedactedHeaders(http.headers)
+
     http: httpx.Client | httpx.AsyncClient
 
     @functools.cached_property
@@ -143,11 +155,27 @@ class _ClientBase(PortfolioOperations):
         return f"{type(self).__name__}(base_url={self.config.base_url!r}, auth={self.auth!r})"
 
 
+def _check_options(client: str, options: dict[str, Any]) -> None:
+    """Refuse options a client does not take; a KalshiConfig field is pointed to config=."""
+    for name in options.keys() - ClientOptions.__optional_keys__:
+        if name in {field.name for field in dataclasses.fields(KalshiConfig)}:
+            raise ArgumentTypeError(
+                f"{client}() takes no {name}=: pass config=KalshiConfig({name}=...) "
+                "(or KalshiConfig.demo(...) / KalshiConfig.production(...))"
+            )
+        raise ArgumentTypeError(
+            f"{client}() got an unexpected argument {name}=; it takes key_id=, "
+            "private_key_path= or private_key=, transport=, sleep=, "
+            f"{'signing_threads=, ' if client == 'AsyncClient' else ''}"
+            f"{', '.join(f'{option}=' for option in sorted(ClientOptions.__optional_keys__))}"
+        )
+
+
 def _resolve_config(config: KalshiConfig | None, demo: bool) -> KalshiConfig:
     if config is None:
         return KalshiConfig.demo() if demo else KalshiConfig()
     if not isinstance(config, KalshiConfig):
-        raise TypeError(f"config must be a KalshiConfig, not {type(config).__name__}")
+        raise ArgumentTypeError(f"config must be a KalshiConfig, not {type(config).__name__}")
     if demo and config.is_production:
         raise ConfigError(
             "demo=True conflicts with a production base_url in config; use KalshiConfig.demo(...)"
@@ -165,14 +193,14 @@ def _resolve_auth(
     credentials = (key_id, private_key_path, private_key, passphrase)
     if auth is not None:
         if any(value is not None for value in credentials):
-            raise TypeError(
+            raise ArgumentTypeError(
                 "pass either auth= or key_id= with private_key_path=/private_key=, not both"
             )
         if not isinstance(auth, KalshiAuth):
-            raise TypeError(f"auth must be a KalshiAuth, not {type(auth).__name__}")
+            raise ArgumentTypeError(f"auth must be a KalshiAuth, not {type(auth).__name__}")
         return auth
     if key_id is None or (private_key_path is None) == (private_key is None):
-        raise TypeError(
+        raise ArgumentTypeError(
             "pass key_id= with exactly one of private_key_path= or private_key= (PEM), "
             "or auth=KalshiAuth(...), or use Client.from_env()"
         )
@@ -197,14 +225,17 @@ class Client(_ClientBase):
         sleep: Callable[[float], None] = time.sleep,
         **options: Unpack[ClientOptions],
     ) -> None:
+        _check_options("Client", dict(options))
         super().__init__(key_id, private_key_path, private_key, **options)
         self._sleep = sleep
         self.http = httpx.Client(
             auth=self.auth,
             transport=transport,
             http2=self.config.http2,
+            event_hooks={"request": [self._redirect_guard()]},
             **self._http_options(),
         )
+        self._redact_headers(self.http)
         self._send: SyncSend = functools.partial(send_sync, self.http)
 
     def _run(self, flow: Flow[T]) -> T:
@@ -244,6 +275,7 @@ class AsyncClient(_ClientBase):
         signing_threads: int = 2,
         **options: Unpack[ClientOptions],
     ) -> None:
+        _check_options("AsyncClient", dict(options))
         # asyncio and the thread pool are imported by the first AsyncClient, not by the package.
         import asyncio
         from concurrent.futures import ThreadPoolExecutor
@@ -258,8 +290,10 @@ class AsyncClient(_ClientBase):
             auth=self.auth,
             transport=transport or pool,
             http2=self.config.http2,
+            event_hooks={"request": [self._redirect_guard().on_async_request]},
             **self._http_options(),
         )
+        self._redact_headers(self.http)
         self._send: AsyncSend = functools.partial(send_async, self.http)
         if pool is not None:
             from kalshi_ext.transport import AiohttpSender

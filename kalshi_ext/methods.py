@@ -16,7 +16,16 @@ import typing
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, Self, TypeVar, overload
 
-from kalshi_ext.operations import CallContext, Detailed, OperationInfo, operation_flow
+from kalshi_ext.errors import ArgumentTypeError, KalshiError
+from kalshi_ext.operations import (
+    CallContext,
+    Detailed,
+    OperationInfo,
+    keyword_only_error,
+    operation_flow,
+    unknown_arguments_error,
+)
+from kalshi_ext.orders import ORDER_DEFAULTED
 from kalshi_ext.pagination import AsyncPager, Page, PageRequest, SyncPager
 from kalshi_generated.types import Unset
 
@@ -98,16 +107,44 @@ def _async_pager(request_annotation: Any) -> Any:
     return AsyncPager[typing.get_args(request_annotation)[0]]  # type: ignore[misc]
 
 
-def _refuse_positional(name: str, args: tuple[object, ...]) -> None:
+def _keywords(function: Callable[..., Any]) -> list[str]:
+    parameters = inspect.signature(function).parameters.values()
+    return [p.name for p in parameters if p.kind is inspect.Parameter.KEYWORD_ONLY]
+
+
+def _called(
+    function: Callable[..., T], leading: tuple[Any, ...], args: tuple[object, ...], kwargs: Any
+) -> T:
+    """function(*leading, **kwargs). A positional argument, or a keyword it does not take or
+    misses, is an ArgumentTypeError that names the keywords it takes (errors raised inside the
+    function, e.g. by a price check, pass as they are)."""
+    name = function.__name__
     if args:
-        raise TypeError(f"{name}() takes keyword arguments only (got {len(args)} positional)")
+        if leading:  # an operation: name the keywords it needs
+            raise keyword_only_error(name, args, ORDER_DEFAULTED)
+        raise ArgumentTypeError(
+            f"{name}() takes keyword arguments only (got {len(args)} positional); "
+            f"it takes: {', '.join(_keywords(function))}"
+        )
+    try:
+        return function(*leading, **kwargs)
+    except TypeError as exc:
+        # Python refused the call itself: the traceback has no frame of the function's own.
+        if isinstance(exc, KalshiError) or exc.__traceback__ is None:
+            raise
+        if exc.__traceback__.tb_next is not None:
+            raise
+        known = _keywords(function)
+        unknown = kwargs.keys() - set(known)
+        if unknown:  # reported before missing ones: a misspelt name is often both
+            raise unknown_arguments_error(f"{name}()", unknown, known) from None
+        raise ArgumentTypeError(f"{exc}; it takes: {', '.join(known)}") from None
 
 
-def _refuse_page_controls(name: str, args: tuple[object, ...], kwargs: Mapping[str, Any]) -> None:
-    _refuse_positional(name, args)
+def _refuse_page_controls(name: str, kwargs: Mapping[str, Any]) -> None:
     for control, instead in (("cursor", "start_cursor"), ("limit", "page_size")):
         if control in kwargs:
-            raise TypeError(f"{name}(): pass {instead}= instead of {control}=")
+            raise ArgumentTypeError(f"{name}(): pass {instead}= instead of {control}=")
 
 
 def _function_doc(method: _Documented) -> str | None:
@@ -185,9 +222,8 @@ class SyncMethod(_Documented, Generic[P, R]):
 
     def detailed(self, *args: P.args, **kwargs: P.kwargs) -> Detailed[R]:
         """The result with its response, retries_taken and recovered (see Detailed)."""
-        _refuse_positional(self._function.__name__, args)
         client = self._client
-        return client._run(self._function(client._context, *args, **kwargs))
+        return client._run(_called(self._function, (client._context,), args, kwargs))
 
 
 class AsyncMethod(_Documented, Generic[P, R]):
@@ -211,9 +247,8 @@ class AsyncMethod(_Documented, Generic[P, R]):
 
     async def detailed(self, *args: P.args, **kwargs: P.kwargs) -> Detailed[R]:
         """The result with its response, retries_taken and recovered (see Detailed)."""
-        _refuse_positional(self._function.__name__, args)
         client = self._client
-        return await client._run(self._function(client._context, *args, **kwargs))
+        return await client._run(_called(self._function, (client._context,), args, kwargs))
 
 
 class Pages(Generic[P, T]):
@@ -260,8 +295,8 @@ class SyncPages(_Documented, Generic[P, T]):
         return shown_signature(self._function, _sync_pager)
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> SyncPager[T]:
-        _refuse_page_controls(self._function.__name__, args, kwargs)
-        request = self._function(*args, **kwargs)
+        _refuse_page_controls(self._function.__name__, kwargs)
+        request = _called(self._function, (), args, kwargs)
         client = self._client
 
         def fetch(cursor: str | None) -> Page[T]:
@@ -283,8 +318,8 @@ class AsyncPages(_Documented, Generic[P, T]):
         return shown_signature(self._function, _async_pager)
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> AsyncPager[T]:
-        _refuse_page_controls(self._function.__name__, args, kwargs)
-        request = self._function(*args, **kwargs)
+        _refuse_page_controls(self._function.__name__, kwargs)
+        request = _called(self._function, (), args, kwargs)
         client = self._client
 
         async def fetch(cursor: str | None) -> Page[T]:

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""Regenerate kalshi_generated/ and the clients' typed methods from the derived spec, or check
+"""Regenerate kalshi_generated/ and the clients' typed methods from the derived specs, or check
 that both are up to date.
 
-Usage: regen.py [--check] [--methods FILE] SPEC PACKAGE_DIR
+Usage: regen.py [--check] [--methods FILE] SPEC PACKAGE_DIR [--ws WS_SPEC]
 
 The generator (openapi-python-client, pinned in pyproject.toml) writes into a temporary directory;
-the package is then replaced whole, so a file the spec no longer produces does not linger. Then
+the package is then replaced whole, so a file the spec no longer produces does not linger. With
+--ws, the WebSocket message document (scripts/derive_asyncapi.py) is generated the same way and
+its models and types land in PACKAGE_DIR/ws (it has no endpoints, so no client is kept). Then
 scripts/typed_surface.py writes the typed methods of Client and AsyncClient
 (kalshi_ext/generated_methods.py) from the fresh package and the spec. With --check nothing is
 written: any difference from the committed files is listed and exits 1.
@@ -51,6 +53,19 @@ def generate(spec: Path, into: Path) -> Path:
     # With `--meta none` the generator writes no py.typed; the package is typed (PEP 561).
     (package / "py.typed").write_text("", encoding="utf-8")
     return package
+
+
+WS_INIT = '"""Models of Kalshi\'s WebSocket portfolio messages (from openapi/kalshi-ws.yaml)."""\n'
+
+
+def generate_ws(spec: Path, into: Path, package: Path) -> None:
+    """Generate the WebSocket document's models into package/ws (models/ and types.py only)."""
+    fresh = generate(spec, into / "ws-build")
+    target = package / "ws"
+    target.mkdir()
+    shutil.copytree(fresh / "models", target / "models")
+    shutil.copy2(fresh / "types.py", target / "types.py")
+    (target / "__init__.py").write_text(WS_INIT, encoding="utf-8")
 
 
 def differences(expected: Path, actual: Path) -> list[str]:
@@ -100,9 +115,12 @@ def main() -> int:
     parser.add_argument("--methods", type=Path, default=METHODS, help="the typed methods file")
     parser.add_argument("spec", type=Path)
     parser.add_argument("package", type=Path)
+    parser.add_argument("--ws", type=Path, help="the derived WebSocket document")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kalshi-regen-") as tmp:
         fresh = generate(args.spec.resolve(), Path(tmp))
+        if args.ws is not None:
+            generate_ws(args.ws.resolve(), Path(tmp), fresh)
         methods = generate_methods(args.spec.resolve(), fresh, Path(tmp))
         if args.check:
             diff = (
@@ -113,8 +131,7 @@ def main() -> int:
             elif not filecmp.cmp(methods, args.methods, shallow=False):
                 diff.append(f"differs: {args.methods}")
             if diff:
-                print(f"{args.package} or {args.methods} differs from what {args.spec} generates")
-                print("(run `make regen`):")
+                print(f"{args.package} differs from what {args.spec} generates (run `make regen`):")
                 print("\n".join(f"  {line}" for line in diff))
                 return 1
             print(f"{args.package} and {args.methods} match {args.spec}")

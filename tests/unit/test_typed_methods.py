@@ -21,6 +21,7 @@ import pytest
 
 import kalshi_generated.api.portfolio as portfolio
 from kalshi_ext import AsyncClient, AsyncPager, Client, KalshiConfig, SyncPager
+from kalshi_ext.errors import ArgumentTypeError
 from kalshi_ext.orders import DEFAULT_TICK, DEFAULT_TIME_IN_FORCE
 from kalshi_ext.pagination import PAGED
 from kalshi_generated.models import CreateOrderV2Response, Fill, GetOrdersResponse
@@ -121,14 +122,20 @@ def test_help_shows_the_real_parameters(client: Client) -> None:
 
 def test_detailed_beside_every_method(client: Client) -> None:
     assert inspect.signature(client.get_balance.detailed) is not None
-    with pytest.raises(TypeError, match="keyword arguments only"):
-        client.get_order("ord-1")  # type: ignore[call-arg]
-    with pytest.raises(TypeError, match="keyword arguments only"):
-        client.get_order.detailed("ord-1")  # type: ignore[call-arg]
+    for call in (client.get_order, client.get_order.detailed):
+        with pytest.raises(ArgumentTypeError, match="keyword arguments only"):
+            call("ord-1")  # type: ignore[call-arg]
     with pytest.raises(
-        TypeError, match=r"get_orders\(\) got an unexpected keyword argument 'tikcer'"
+        ArgumentTypeError,
+        match=r"get_orders\(\) got unexpected argument\(s\) tikcer; it takes: ticker",
     ):
         client.get_orders(tikcer="x")  # type: ignore[call-arg]
+    with pytest.raises(
+        ArgumentTypeError, match=r"missing 1 required keyword-only argument: 'order_id'"
+    ):
+        client.get_order()  # type: ignore[call-arg]
+    with pytest.raises(ArgumentTypeError, match=r"keyword arguments only \(got 1 positional\); it takes: ticker"):
+        client.iter_fills("KX")  # type: ignore[call-arg]
 
 
 def test_check_generated_fails_on_a_stale_surface(tmp_path: Path) -> None:
