@@ -147,7 +147,7 @@ def _refuse_page_controls(name: str, kwargs: Mapping[str, Any]) -> None:
             raise ArgumentTypeError(f"{name}(): pass {instead}= instead of {control}=")
 
 
-def _function_doc(method: _Documented) -> str | None:
+def _function_doc(method: _Bound) -> str | None:
     return method._function.__doc__
 
 
@@ -155,67 +155,63 @@ def _function_doc(method: _Documented) -> str | None:
 _DOC: Any = property(_function_doc)
 
 
-class _Documented:
-    """`help()`, IDEs and `inspect.signature` read the generated function's name, docstring and
-    signature from a bound method; `__get__` makes pydoc document it as a routine."""
+class _Bound:
+    """A generated function bound to a client. `help()`, IDEs and `inspect.signature` read the
+    function's name, docstring and signature from it; `__get__` makes pydoc document it as a
+    routine. Subclasses say what the call returns (`_returns`) and run it."""
 
-    __slots__ = ()
-    _function: Callable[..., Any]
+    __slots__ = ("_client", "_function")
+    _returns: Callable[[Any], Any]  # the function's return annotation -> the method's
+
+    def __init__(self, client: Any, function: Callable[..., Any]) -> None:
+        self._client = client
+        self._function = function
 
     @property
     def __name__(self) -> str:
         return self._function.__name__
 
+    @property
+    def __signature__(self) -> inspect.Signature:
+        return shown_signature(self._function, type(self)._returns)
+
     def __get__(self, obj: object, owner: type[Any] | None = None) -> Self:
         return self
 
 
-class Operation(Generic[P, R]):
-    """One operation: a method of Client returning R, of AsyncClient returning a coroutine."""
+class _Descriptor:
+    """A generated function as an attribute of both clients: bound as `_sync` on Client and as
+    `_async` on AsyncClient; on the class itself, it shows the function's signature."""
 
-    def __init__(self, build: Callable[Concatenate[CallContext, P], Flow[Detailed[R]]]) -> None:
-        self.build = build
-        self.__name__ = self.__qualname__ = build.__name__
-        self.__doc__ = build.__doc__
+    _sync: type[_Bound]
+    _async: type[_Bound]
+
+    def __init__(self, function: Callable[..., Any]) -> None:
+        function.__qualname__ = function.__name__  # Python's argument errors say "get_orders()"
+        self._function = function
+        self.__name__ = self.__qualname__ = function.__name__
+        self.__doc__ = function.__doc__
 
     @property
     def __signature__(self) -> inspect.Signature:
-        return shown_signature(self.build, _model)
+        return shown_signature(self._function, self._sync._returns)
 
-    def __call__(self, client: Client | AsyncClient, /, *args: P.args, **kwargs: P.kwargs) -> Any:
-        """`Client.get_balance(client)`: the method called through its class."""
-        return self.__get__(client)(*args, **kwargs)
-
-    @overload
-    def __get__(self, obj: None, owner: type[Any] | None = None) -> Self: ...
-    @overload
-    def __get__(self, obj: Client, owner: type[Any] | None = None) -> SyncMethod[P, R]: ...
-    @overload
-    def __get__(self, obj: AsyncClient, owner: type[Any] | None = None) -> AsyncMethod[P, R]: ...
-    def __get__(self, obj: object, owner: type[Any] | None = None) -> Any:
+    def _bind(self, obj: object) -> Any:
         if obj is None:
             return self
-        if getattr(obj, "_asynchronous", False):
-            return AsyncMethod(obj, self.build)
-        return SyncMethod(obj, self.build)
+        bound = self._async if getattr(obj, "_asynchronous", False) else self._sync
+        return bound(obj, self._function)
 
 
-# No docstrings on the bound classes: _Documented's __doc__ gives the operation's own.
-class SyncMethod(_Documented, Generic[P, R]):
+# No docstrings on the bound classes: _DOC gives the generated function's own.
+class SyncMethod(_Bound, Generic[P, R]):
     # An operation bound to a Client: call it for the model, `.detailed(...)` for more.
 
-    __slots__ = ("_client", "_function")
+    __slots__ = ()
     __doc__ = _DOC
-
-    def __init__(
-        self, client: Any, function: Callable[Concatenate[CallContext, P], Flow[Detailed[R]]]
-    ) -> None:
-        self._client: Client = client
-        self._function = function
-
-    @property
-    def __signature__(self) -> inspect.Signature:
-        return shown_signature(self._function, _model)
+    _returns = staticmethod(_model)
+    _client: Client
+    _function: Callable[Concatenate[CallContext, P], Flow[Detailed[R]]]
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         return self.detailed(*args, **kwargs).parsed
@@ -226,21 +222,14 @@ class SyncMethod(_Documented, Generic[P, R]):
         return client._run(_called(self._function, (client._context,), args, kwargs))
 
 
-class AsyncMethod(_Documented, Generic[P, R]):
+class AsyncMethod(_Bound, Generic[P, R]):
     # An operation bound to an AsyncClient: await it for the model, `.detailed(...)` for more.
 
-    __slots__ = ("_client", "_function")
+    __slots__ = ()
     __doc__ = _DOC
-
-    def __init__(
-        self, client: Any, function: Callable[Concatenate[CallContext, P], Flow[Detailed[R]]]
-    ) -> None:
-        self._client: AsyncClient = client
-        self._function = function
-
-    @property
-    def __signature__(self) -> inspect.Signature:
-        return shown_signature(self._function, _model)
+    _returns = staticmethod(_model)
+    _client: AsyncClient
+    _function: Callable[Concatenate[CallContext, P], Flow[Detailed[R]]]
 
     async def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         return (await self.detailed(*args, **kwargs)).parsed
@@ -251,48 +240,14 @@ class AsyncMethod(_Documented, Generic[P, R]):
         return await client._run(_called(self._function, (client._context,), args, kwargs))
 
 
-class Pages(Generic[P, T]):
-    """One cursor-paged list: `iter_<list>(...)` gives a SyncPager on Client, an AsyncPager on
-    AsyncClient."""
+class SyncPages(_Bound, Generic[P, T]):
+    # A cursor-paged list bound to a Client: a SyncPager over its items.
 
-    def __init__(self, request: Callable[P, PageRequest[T]]) -> None:
-        self.request = request
-        self.__name__ = self.__qualname__ = request.__name__
-        self.__doc__ = request.__doc__
-
-    @property
-    def __signature__(self) -> inspect.Signature:
-        return shown_signature(self.request, _sync_pager)
-
-    def __call__(self, client: Client | AsyncClient, /, *args: P.args, **kwargs: P.kwargs) -> Any:
-        """`Client.iter_fills(client)`: the method called through its class."""
-        return self.__get__(client)(*args, **kwargs)
-
-    @overload
-    def __get__(self, obj: None, owner: type[Any] | None = None) -> Self: ...
-    @overload
-    def __get__(self, obj: Client, owner: type[Any] | None = None) -> SyncPages[P, T]: ...
-    @overload
-    def __get__(self, obj: AsyncClient, owner: type[Any] | None = None) -> AsyncPages[P, T]: ...
-    def __get__(self, obj: object, owner: type[Any] | None = None) -> Any:
-        if obj is None:
-            return self
-        if getattr(obj, "_asynchronous", False):
-            return AsyncPages(obj, self.request)
-        return SyncPages(obj, self.request)
-
-
-class SyncPages(_Documented, Generic[P, T]):
-    __slots__ = ("_client", "_function")
+    __slots__ = ()
     __doc__ = _DOC
-
-    def __init__(self, client: Any, function: Callable[P, PageRequest[T]]) -> None:
-        self._client: Client = client
-        self._function = function
-
-    @property
-    def __signature__(self) -> inspect.Signature:
-        return shown_signature(self._function, _sync_pager)
+    _returns = staticmethod(_sync_pager)
+    _client: Client
+    _function: Callable[P, PageRequest[T]]
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> SyncPager[T]:
         _refuse_page_controls(self._function.__name__, kwargs)
@@ -305,17 +260,14 @@ class SyncPages(_Documented, Generic[P, T]):
         return SyncPager(request, fetch)
 
 
-class AsyncPages(_Documented, Generic[P, T]):
-    __slots__ = ("_client", "_function")
+class AsyncPages(_Bound, Generic[P, T]):
+    # A cursor-paged list bound to an AsyncClient: an AsyncPager over its items.
+
+    __slots__ = ()
     __doc__ = _DOC
-
-    def __init__(self, client: Any, function: Callable[P, PageRequest[T]]) -> None:
-        self._client: AsyncClient = client
-        self._function = function
-
-    @property
-    def __signature__(self) -> inspect.Signature:
-        return shown_signature(self._function, _async_pager)
+    _returns = staticmethod(_async_pager)
+    _client: AsyncClient
+    _function: Callable[P, PageRequest[T]]
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> AsyncPager[T]:
         _refuse_page_controls(self._function.__name__, kwargs)
@@ -328,13 +280,56 @@ class AsyncPages(_Documented, Generic[P, T]):
         return AsyncPager(request, fetch)
 
 
+class Operation(_Descriptor, Generic[P, R]):
+    """One operation: a method of Client returning R, of AsyncClient returning a coroutine."""
+
+    _sync, _async = SyncMethod, AsyncMethod
+
+    def __init__(self, build: Callable[Concatenate[CallContext, P], Flow[Detailed[R]]]) -> None:
+        super().__init__(build)
+
+    def __call__(self, client: Client | AsyncClient, /, *args: P.args, **kwargs: P.kwargs) -> Any:
+        """`Client.get_balance(client)`: the method called through its class."""
+        return self._bind(client)(*args, **kwargs)
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any] | None = None) -> Self: ...
+    @overload
+    def __get__(self, obj: Client, owner: type[Any] | None = None) -> SyncMethod[P, R]: ...
+    @overload
+    def __get__(self, obj: AsyncClient, owner: type[Any] | None = None) -> AsyncMethod[P, R]: ...
+    def __get__(self, obj: object, owner: type[Any] | None = None) -> Any:
+        return self._bind(obj)
+
+
+class Pages(_Descriptor, Generic[P, T]):
+    """One cursor-paged list: `iter_<list>(...)` gives a SyncPager on Client, an AsyncPager on
+    AsyncClient."""
+
+    _sync, _async = SyncPages, AsyncPages
+
+    def __init__(self, request: Callable[P, PageRequest[T]]) -> None:
+        super().__init__(request)
+
+    def __call__(self, client: Client | AsyncClient, /, *args: P.args, **kwargs: P.kwargs) -> Any:
+        """`Client.iter_fills(client)`: the method called through its class."""
+        return self._bind(client)(*args, **kwargs)
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any] | None = None) -> Self: ...
+    @overload
+    def __get__(self, obj: Client, owner: type[Any] | None = None) -> SyncPages[P, T]: ...
+    @overload
+    def __get__(self, obj: AsyncClient, owner: type[Any] | None = None) -> AsyncPages[P, T]: ...
+    def __get__(self, obj: object, owner: type[Any] | None = None) -> Any:
+        return self._bind(obj)
+
+
 def operation(build: Callable[Concatenate[CallContext, P], Flow[Detailed[R]]]) -> Operation[P, R]:
     """Decorator: the generated function `build` as a method of both clients."""
-    build.__qualname__ = build.__name__  # Python's own argument errors say "get_orders()"
     return Operation(build)
 
 
 def pages(request: Callable[P, PageRequest[T]]) -> Pages[P, T]:
     """Decorator: the generated iter_* function `request` as a method of both clients."""
-    request.__qualname__ = request.__name__
     return Pages(request)

@@ -134,7 +134,9 @@ def test_detailed_beside_every_method(client: Client) -> None:
         ArgumentTypeError, match=r"missing 1 required keyword-only argument: 'order_id'"
     ):
         client.get_order()  # type: ignore[call-arg]
-    with pytest.raises(ArgumentTypeError, match=r"keyword arguments only \(got 1 positional\); it takes: ticker"):
+    with pytest.raises(
+        ArgumentTypeError, match=r"keyword arguments only \(got 1 positional\); it takes: ticker"
+    ):
         client.iter_fills("KX")  # type: ignore[call-arg]
 
 
