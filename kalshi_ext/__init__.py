@@ -1,5 +1,9 @@
 """kalshi_ext: the hand-written, ergonomic layer over kalshi_generated (public names only)."""
 
+# A literal, so reading it costs no import; tests/unit/test_version.py keeps it equal to
+# pyproject.toml's version.
+__version__ = "0.1.0"
+
 from kalshi_ext.auth import KalshiAuth, KeyLoadError, SigningError
 from kalshi_ext.client import AsyncClient, AsyncKalshiClient, Client, KalshiClient
 from kalshi_ext.config import ConfigError, KalshiConfig
@@ -13,6 +17,7 @@ from kalshi_ext.errors import (
     BatchIncompleteError,
     ClientClosedError,
     ConflictError,
+    EventLoopError,
     InvalidArgumentError,
     KalshiError,
     NotFoundError,
@@ -48,6 +53,7 @@ __all__ = [
     "ConfigError",
     "ConflictError",
     "Detailed",
+    "EventLoopError",
     "InvalidArgumentError",
     "KalshiAuth",
     "KalshiClient",
@@ -63,6 +69,7 @@ __all__ = [
     "ServerError",
     "SigningError",
     "SyncPager",
+    "__version__",
     "count_to_wire",
     "price_to_wire",
 ]

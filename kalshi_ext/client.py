@@ -14,8 +14,9 @@ import functools
 import json
 import os
 import platform
+import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Self, TypedDict, TypeVar, Unpack
 
@@ -23,9 +24,10 @@ import httpx
 
 from kalshi_ext.auth import CrossOriginGuard, KalshiAuth
 from kalshi_ext.config import ConfigError, KalshiConfig, RedactedHeaders
-from kalshi_ext.errors import ArgumentTypeError, ClientClosedError
+from kalshi_ext.errors import ArgumentTypeError, EventLoopError
 from kalshi_ext.flow import (
     AsyncSend,
+    CallGate,
     Clock,
     Flow,
     SyncSend,
@@ -75,7 +77,6 @@ class _ClientBase(PortfolioOperations):
     """Construction shared by both clients: credentials, config, headers and the call context."""
 
     _signing_pool: ThreadPoolExecutor | None = None
-    _closed = False
     # Whether the generated methods are coroutines (kalshi_ext.methods reads it when binding).
     _asynchronous: ClassVar[bool] = False
 
@@ -92,6 +93,7 @@ class _ClientBase(PortfolioOperations):
         clock: Clock | None = None,
     ) -> None:
         self.config = _resolve_config(config, demo)
+        self._gate = CallGate(type(self).__name__)
         self.auth = _resolve_auth(key_id, private_key_path, private_key, passphrase, auth).bind(
             self.config.origin
         )
@@ -104,12 +106,18 @@ class _ClientBase(PortfolioOperations):
 
     @classmethod
     def from_env(cls, **kwargs: Any) -> Self:
-        """Credentials from KALSHI_KEY_ID and KALSHI_PRIVATE_KEY_PATH (or KALSHI_PRIVATE_KEY)."""
-        return cls(auth=KalshiAuth.from_env(), **kwargs)
+        """Credentials from KALSHI_KEY_ID and KALSHI_PRIVATE_KEY_PATH (or KALSHI_PRIVATE_KEY),
+        the server from KALSHI_DEMO / KALSHI_API_BASE_URL (see KalshiConfig.from_env).
 
-    def _check_open(self) -> None:
-        if self._closed:
-            raise ClientClosedError(f"this {type(self).__name__} is closed; make a new one")
+        A `config=` passed here must agree with those variables (ConfigError otherwise).
+        """
+        config: KalshiConfig | None = kwargs.pop("config", None)
+        demo: bool = kwargs.pop("demo", False)
+        if config is None:
+            config = KalshiConfig.from_env(demo=demo)
+        elif isinstance(config, KalshiConfig):
+            config.check_env()
+        return cls(auth=KalshiAuth.from_env(), config=config, demo=demo, **kwargs)
 
     def _http_options(self) -> dict[str, Any]:
         headers = {"User-Agent": user_agent(), **self.config.extra_headers}
@@ -239,12 +247,18 @@ class Client(_ClientBase):
         self._send: SyncSend = functools.partial(send_sync, self.http)
 
     def _run(self, flow: Flow[T]) -> T:
-        self._check_open()
-        return run_sync(flow, self._send, self._sleep)
+        self._gate.enter()
+        try:
+            return run_sync(flow, self._send, self._sleep, self._gate)
+        finally:
+            if self._gate.leave():
+                self.http.close()
 
     def close(self) -> None:
-        self._closed = True
-        self.http.close()
+        """Refuse new calls; calls in flight end at their next step (see CallGate), and the
+        connection pool is closed once none is left. Safe to call from another thread."""
+        if self._gate.close():
+            self.http.close()
 
     def __enter__(self) -> Self:
         return self
@@ -282,6 +296,9 @@ class AsyncClient(_ClientBase):
 
         super().__init__(key_id, private_key_path, private_key, **options)
         self._sleep = sleep or asyncio.sleep
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_lock = threading.Lock()
+        self._loop_guard: AsyncGenerator[None, None] | None = None
         # cryptography releases the GIL while signing: a small pool puts a second core to work.
         self._signing_pool = ThreadPoolExecutor(signing_threads, thread_name_prefix="kalshi-sign")
         self.auth = self.auth.with_executor(self._signing_pool)
@@ -318,14 +335,63 @@ class AsyncClient(_ClientBase):
         )
 
     async def _run(self, flow: Flow[T]) -> T:
-        self._check_open()
-        return await run_async(flow, self._send, self._sleep)
+        await self._check_loop()
+        self._gate.enter()
+        try:
+            return await run_async(flow, self._send, self._sleep, self._gate)
+        finally:
+            if self._gate.leave():
+                await self._release()
+
+    async def _check_loop(self) -> None:
+        """Bind the client to the first loop it runs on: aiohttp's pool cannot leave it."""
+        import asyncio  # imported by then (the first AsyncClient did); not by `import kalshi_ext`
+
+        loop = asyncio.get_running_loop()
+        with self._loop_lock:
+            first = self._loop is None
+            if first:
+                self._loop = loop
+        if first:
+            # asyncio.run() finalises async generators before closing its loop: this one
+            # releases the pool then, so a client left open does not outlive its loop.
+            self._loop_guard = self._released_with_loop()
+            await anext(self._loop_guard)
+        elif self._loop is not loop:
+            raise EventLoopError(
+                "an AsyncClient belongs to the event loop it first ran on (its connection pool "
+                "cannot move); make one AsyncClient per event loop, e.g. inside each "
+                "asyncio.run() or thread"
+            )
+
+    async def _released_with_loop(self) -> AsyncGenerator[None, None]:
+        try:
+            yield
+        finally:
+            if self._gate.close():
+                await self._release()
+
+    async def _release(self) -> None:
+        try:
+            await self.http.aclose()
+        finally:
+            if self._signing_pool is not None:
+                self._signing_pool.shutdown(wait=False)
+            self._gate.mark_released()
 
     async def close(self) -> None:
-        self._closed = True
-        await self.http.aclose()
-        if self._signing_pool is not None:
-            self._signing_pool.shutdown(wait=False)
+        """Refuse new calls; calls in flight end at their next step (see CallGate); returns
+        once the last of them has ended and the connection pool is closed."""
+        import asyncio
+
+        if self._gate.close():
+            home = self._loop
+            if home is not None and home.is_running() and home is not asyncio.get_running_loop():
+                # the pool lives on its own loop, running in another thread: release it there
+                await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self._release(), home))
+            else:  # here; or, best effort, for a loop stopped without finalising the client
+                await self._release()
+        await self._gate.released()
 
     async def __aenter__(self) -> Self:
         return self

@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal, Required, TypedDict
 
-from kalshi_ext.methods import given, operation, operation_call, pages
+from kalshi_ext.methods import TextList, given, operation, operation_call, pages
 from kalshi_ext.orders import (
     DEFAULT_SELF_TRADE_PREVENTION,
     DEFAULT_TICK,
@@ -305,7 +305,7 @@ class PortfolioOperations:
         order_id: str,
         subaccount: int | None = None,
         exchange_index: int | None = None,
-        market_ticker: str | None = None,
+        market_ticker: str | TextList | None = None,
     ) -> Flow[Detailed[CancelOrderV2Response]]:
         """Cancel a resting order.
 
@@ -313,7 +313,7 @@ class PortfolioOperations:
             order_id (str): required.
             subaccount (int | None): default None.
             exchange_index (int | None): default None.
-            market_ticker (str | None): default None.
+            market_ticker (str | TextList | None): default None.
 
         Returns: CancelOrderV2Response
 
@@ -655,13 +655,13 @@ class PortfolioOperations:
 
     @operation
     def get_deposits(
-        ctx: CallContext, /, *, limit: int = 100, cursor: str | None = None
+        ctx: CallContext, /, *, limit: int = 100, cursor: str | TextList | None = None
     ) -> Flow[Detailed[GetDepositsResponse]]:
         """Deposits into the account.
 
         Args:
             limit (int): default 100.
-            cursor (str | None): default None.
+            cursor (str | TextList | None): default None.
 
         Returns: GetDepositsResponse
 
@@ -681,24 +681,24 @@ class PortfolioOperations:
         ctx: CallContext,
         /,
         *,
-        ticker: str | None = None,
-        order_id: str | None = None,
+        ticker: str | TextList | None = None,
+        order_id: str | TextList | None = None,
         min_ts: int | None = None,
         max_ts: int | None = None,
         limit: int = 100,
-        cursor: str | None = None,
+        cursor: str | TextList | None = None,
         subaccount: int | None = None,
         exchange_index: int | None = None,
     ) -> Flow[Detailed[GetFillsResponse]]:
         """Fills (trades of the member's orders), newest first.
 
         Args:
-            ticker (str | None): default None.
-            order_id (str | None): default None.
+            ticker (str | TextList | None): default None.
+            order_id (str | TextList | None): default None.
             min_ts (int | None): default None.
             max_ts (int | None): default None.
             limit (int): default 100.
-            cursor (str | None): default None.
+            cursor (str | TextList | None): default None.
             subaccount (int | None): default None.
             exchange_index (int | None): default None.
 
@@ -754,13 +754,13 @@ class PortfolioOperations:
 
     @operation
     def get_intra_exchange_instance_transfers(
-        ctx: CallContext, /, *, limit: int = 100, cursor: str | None = None
+        ctx: CallContext, /, *, limit: int = 100, cursor: str | TextList | None = None
     ) -> Flow[Detailed[GetIntraExchangeInstanceTransfersResponse]]:
         """Transfers between exchange instances.
 
         Args:
             limit (int): default 100.
-            cursor (str | None): default None.
+            cursor (str | TextList | None): default None.
 
         Returns: GetIntraExchangeInstanceTransfersResponse
 
@@ -871,26 +871,26 @@ class PortfolioOperations:
         ctx: CallContext,
         /,
         *,
-        ticker: str | None = None,
-        event_ticker: str | None = None,
+        ticker: str | TextList | None = None,
+        event_ticker: str | TextList | None = None,
         min_ts: int | None = None,
         max_ts: int | None = None,
-        status: str | None = None,
+        status: str | TextList | None = None,
         limit: int = 100,
-        cursor: str | None = None,
+        cursor: str | TextList | None = None,
         subaccount: int | None = None,
         exchange_index: int | None = None,
     ) -> Flow[Detailed[GetOrdersResponse]]:
         """Orders, filtered by ticker, event, time or status.
 
         Args:
-            ticker (str | None): default None.
-            event_ticker (str | None): default None.
+            ticker (str | TextList | None): default None.
+            event_ticker (str | TextList | None): default None.
             min_ts (int | None): default None.
             max_ts (int | None): default None.
-            status (str | None): default None.
+            status (str | TextList | None): default None.
             limit (int): default 100.
-            cursor (str | None): default None.
+            cursor (str | TextList | None): default None.
             subaccount (int | None): default None.
             exchange_index (int | None): default None.
 
@@ -926,22 +926,22 @@ class PortfolioOperations:
         ctx: CallContext,
         /,
         *,
-        cursor: str | None = None,
+        cursor: str | TextList | None = None,
         limit: int = 100,
-        count_filter: str | None = None,
-        ticker: str | None = None,
-        event_ticker: str | None = None,
+        count_filter: str | TextList | None = None,
+        ticker: str | TextList | None = None,
+        event_ticker: str | TextList | None = None,
         subaccount: int | None = None,
         exchange_index: int | None = None,
     ) -> Flow[Detailed[GetPositionsResponse]]:
         """Market and event positions.
 
         Args:
-            cursor (str | None): default None.
+            cursor (str | TextList | None): default None.
             limit (int): default 100.
-            count_filter (str | None): default None.
-            ticker (str | None): default None.
-            event_ticker (str | None): default None.
+            count_filter (str | TextList | None): default None.
+            ticker (str | TextList | None): default None.
+            event_ticker (str | TextList | None): default None.
             subaccount (int | None): default None.
             exchange_index (int | None): default None.
 
@@ -975,15 +975,15 @@ class PortfolioOperations:
         ctx: CallContext,
         /,
         *,
-        market_tickers: str | None = None,
-        event_ticker: str | None = None,
+        market_tickers: str | TextList | None = None,
+        event_ticker: str | TextList | None = None,
         subaccount: int | None = None,
     ) -> Flow[Detailed[GetOrderQueuePositionsResponse]]:
         """Queue positions of resting orders in the given markets.
 
         Args:
-            market_tickers (str | None): default None.
-            event_ticker (str | None): default None.
+            market_tickers (str | TextList | None): default None.
+            event_ticker (str | TextList | None): default None.
             subaccount (int | None): default None.
 
         Returns: GetOrderQueuePositionsResponse
@@ -1009,9 +1009,9 @@ class PortfolioOperations:
         /,
         *,
         limit: int = 100,
-        cursor: str | None = None,
-        ticker: str | None = None,
-        event_ticker: str | None = None,
+        cursor: str | TextList | None = None,
+        ticker: str | TextList | None = None,
+        event_ticker: str | TextList | None = None,
         min_ts: int | None = None,
         max_ts: int | None = None,
         subaccount: int | None = None,
@@ -1020,9 +1020,9 @@ class PortfolioOperations:
 
         Args:
             limit (int): default 100.
-            cursor (str | None): default None.
-            ticker (str | None): default None.
-            event_ticker (str | None): default None.
+            cursor (str | TextList | None): default None.
+            ticker (str | TextList | None): default None.
+            event_ticker (str | TextList | None): default None.
             min_ts (int | None): default None.
             max_ts (int | None): default None.
             subaccount (int | None): default None.
@@ -1088,13 +1088,13 @@ class PortfolioOperations:
 
     @operation
     def get_subaccount_transfers(
-        ctx: CallContext, /, *, limit: int = 100, cursor: str | None = None
+        ctx: CallContext, /, *, limit: int = 100, cursor: str | TextList | None = None
     ) -> Flow[Detailed[GetSubaccountTransfersResponse]]:
         """Transfers between subaccounts.
 
         Args:
             limit (int): default 100.
-            cursor (str | None): default None.
+            cursor (str | TextList | None): default None.
 
         Returns: GetSubaccountTransfersResponse
 
@@ -1147,13 +1147,13 @@ class PortfolioOperations:
 
     @operation
     def get_withdrawals(
-        ctx: CallContext, /, *, limit: int = 100, cursor: str | None = None
+        ctx: CallContext, /, *, limit: int = 100, cursor: str | TextList | None = None
     ) -> Flow[Detailed[GetWithdrawalsResponse]]:
         """Withdrawals from the account.
 
         Args:
             limit (int): default 100.
-            cursor (str | None): default None.
+            cursor (str | TextList | None): default None.
 
         Returns: GetWithdrawalsResponse
 
@@ -1344,11 +1344,11 @@ class PortfolioOperations:
     @pages
     def iter_orders(
         *,
-        ticker: str | None = None,
-        event_ticker: str | None = None,
+        ticker: str | TextList | None = None,
+        event_ticker: str | TextList | None = None,
         min_ts: int | None = None,
         max_ts: int | None = None,
-        status: str | None = None,
+        status: str | TextList | None = None,
         subaccount: int | None = None,
         exchange_index: int | None = None,
         page_size: int | None = None,
@@ -1358,11 +1358,11 @@ class PortfolioOperations:
         """Every Order of get_orders, page after page (`.pages()` for the pages).
 
         Args:
-            ticker (str | None): default None.
-            event_ticker (str | None): default None.
+            ticker (str | TextList | None): default None.
+            event_ticker (str | TextList | None): default None.
             min_ts (int | None): default None.
             max_ts (int | None): default None.
-            status (str | None): default None.
+            status (str | TextList | None): default None.
             subaccount (int | None): default None.
             exchange_index (int | None): default None.
             page_size (int | None): default None; 1-1000; the server's.
@@ -1400,8 +1400,8 @@ class PortfolioOperations:
     @pages
     def iter_fills(
         *,
-        ticker: str | None = None,
-        order_id: str | None = None,
+        ticker: str | TextList | None = None,
+        order_id: str | TextList | None = None,
         min_ts: int | None = None,
         max_ts: int | None = None,
         subaccount: int | None = None,
@@ -1413,8 +1413,8 @@ class PortfolioOperations:
         """Every Fill of get_fills, page after page (`.pages()` for the pages).
 
         Args:
-            ticker (str | None): default None.
-            order_id (str | None): default None.
+            ticker (str | TextList | None): default None.
+            order_id (str | TextList | None): default None.
             min_ts (int | None): default None.
             max_ts (int | None): default None.
             subaccount (int | None): default None.
@@ -1453,8 +1453,8 @@ class PortfolioOperations:
     @pages
     def iter_settlements(
         *,
-        ticker: str | None = None,
-        event_ticker: str | None = None,
+        ticker: str | TextList | None = None,
+        event_ticker: str | TextList | None = None,
         min_ts: int | None = None,
         max_ts: int | None = None,
         subaccount: int | None = None,
@@ -1465,8 +1465,8 @@ class PortfolioOperations:
         """Every Settlement of get_settlements, page after page (`.pages()` for the pages).
 
         Args:
-            ticker (str | None): default None.
-            event_ticker (str | None): default None.
+            ticker (str | TextList | None): default None.
+            event_ticker (str | TextList | None): default None.
             min_ts (int | None): default None.
             max_ts (int | None): default None.
             subaccount (int | None): default None.
@@ -1503,9 +1503,9 @@ class PortfolioOperations:
     @pages
     def iter_market_positions(
         *,
-        count_filter: str | None = None,
-        ticker: str | None = None,
-        event_ticker: str | None = None,
+        count_filter: str | TextList | None = None,
+        ticker: str | TextList | None = None,
+        event_ticker: str | TextList | None = None,
         subaccount: int | None = None,
         exchange_index: int | None = None,
         page_size: int | None = None,
@@ -1515,9 +1515,9 @@ class PortfolioOperations:
         """Every MarketPosition of get_positions, page after page (`.pages()` for the pages).
 
         Args:
-            count_filter (str | None): default None.
-            ticker (str | None): default None.
-            event_ticker (str | None): default None.
+            count_filter (str | TextList | None): default None.
+            ticker (str | TextList | None): default None.
+            event_ticker (str | TextList | None): default None.
             subaccount (int | None): default None.
             exchange_index (int | None): default None.
             page_size (int | None): default None; 1-1000; the server's.
@@ -1553,9 +1553,9 @@ class PortfolioOperations:
     @pages
     def iter_event_positions(
         *,
-        count_filter: str | None = None,
-        ticker: str | None = None,
-        event_ticker: str | None = None,
+        count_filter: str | TextList | None = None,
+        ticker: str | TextList | None = None,
+        event_ticker: str | TextList | None = None,
         subaccount: int | None = None,
         exchange_index: int | None = None,
         page_size: int | None = None,
@@ -1565,9 +1565,9 @@ class PortfolioOperations:
         """Every EventPosition of get_positions, page after page (`.pages()` for the pages).
 
         Args:
-            count_filter (str | None): default None.
-            ticker (str | None): default None.
-            event_ticker (str | None): default None.
+            count_filter (str | TextList | None): default None.
+            ticker (str | TextList | None): default None.
+            event_ticker (str | TextList | None): default None.
             subaccount (int | None): default None.
             exchange_index (int | None): default None.
             page_size (int | None): default None; 1-1000; the server's.

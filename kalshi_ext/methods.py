@@ -38,6 +38,10 @@ R = TypeVar("R")
 T = TypeVar("T")
 
 
+# What a string query parameter also takes: strings sent comma-joined (market_tickers=A,B).
+TextList = list[str] | tuple[str, ...] | set[str] | frozenset[str]
+
+
 def given(**arguments: object) -> dict[str, Any]:
     """The arguments the caller gave: a parameter left at None (or UNSET) is not sent."""
     return {

@@ -292,7 +292,11 @@ def operation_params(module: types.ModuleType, surface: Surface) -> tuple[list[P
         if default is inspect.Parameter.empty:
             params.append(Param(name, render(annotation, surface), None))
         elif isinstance(default, Unset) or default is None:
-            params.append(Param(name, render(annotation, surface) + " | None", "None"))
+            rendered = render(annotation, surface)
+            if rendered == "str" and parameter.kind is inspect.Parameter.KEYWORD_ONLY:
+                # a query string: kalshi_ext sends a list of strings comma-joined (operations.py)
+                rendered = "str | TextList"
+            params.append(Param(name, rendered + " | None", "None"))
         else:
             params.append(Param(name, render(annotation, surface), repr(default)))
     names = [p.name for p in params]
@@ -403,7 +407,7 @@ from __future__ import annotations
 STDLIB = {"datetime": "datetime", "Decimal": "decimal", "Any": "typing", "Literal": "typing",
           "Required": "typing", "TypedDict": "typing"}  # fmt: skip
 RUNTIME_IMPORTS = """
-from kalshi_ext.methods import given, operation, operation_call, pages
+from kalshi_ext.methods import TextList, given, operation, operation_call, pages
 from kalshi_ext.orders import (
     DEFAULT_SELF_TRADE_PREVENTION,
     DEFAULT_TICK,

@@ -17,9 +17,10 @@ from kalshi_ext import (
     RateLimitError,
 )
 from kalshi_ext.errors import BatchIncompleteError
+from kalshi_ext.generated_methods import CreateOrderV2Fields
 from tests.fakes import FakeExchange, FakeTime
 
-ORDER = {"ticker": "T", "side": "bid", "count": 1, "price": "0.50"}
+ORDER: CreateOrderV2Fields = {"ticker": "T", "side": "bid", "count": 1, "price": "0.50"}
 
 
 def exchange() -> FakeExchange:
@@ -27,7 +28,7 @@ def exchange() -> FakeExchange:
 
 
 @pytest.mark.parametrize("final", [429, 400, 403, "garbage_after"])
-def test_placed_then_any_unclear_ending_returns_the_placed_order(final: object) -> None:
+def test_placed_then_any_unclear_ending_returns_the_placed_order(final: str | int) -> None:
     ex = exchange()
     # the first attempt is processed but its answer lost; the retry ends otherwise
     ex.faults = ["drop_after", final] if final != "garbage_after" else ["garbage_after"]
@@ -43,7 +44,7 @@ def test_placed_then_any_unclear_ending_returns_the_placed_order(final: object) 
 def test_reused_client_order_id_is_not_mistaken_for_ours() -> None:
     ex = exchange()
     with ex.client() as client:
-        client.create_order(**ORDER, client_order_id="reused")
+        client.create_order(**(ORDER | {"client_order_id": "reused"}))
         ex.faults = ["drop_before"]  # never reached the exchange: the 409 is the caller's duplicate
         with pytest.raises(ConflictError) as caught:
             client.create_order(
@@ -56,7 +57,7 @@ def test_reused_client_order_id_is_not_mistaken_for_ours() -> None:
 def test_found_order_that_differs_is_reported_not_returned() -> None:
     ex = exchange()
     with ex.client() as client:
-        client.create_order(**ORDER, client_order_id="same-id")
+        client.create_order(**(ORDER | {"client_order_id": "same-id"}))
         ex.faults = ["drop_after"]  # unclear, then the lookup finds an order that is not this one
         with pytest.raises(ConflictError) as caught:
             client.create_order(
@@ -105,20 +106,7 @@ def test_dot_segment_ids_are_refused_before_sending(bad_id: str) -> None:
     assert ex.requests == []
 
 
-def partial_batch(ex: FakeExchange, *, status: int) -> None:
-    """The first batch request places only its first order, then answers `status`."""
-    original = ex.process
-
-    def process(request: httpx.Request) -> httpx.Response:
-        if request.url.path.endswith("/batched") and not ex.orders:
-            ex.place(json.loads(request.content)["orders"][0])
-            return httpx.Response(status, json={"code": "fault", "message": "injected"})
-        return original(request)
-
-    ex.process = process  # type: ignore[method-assign]
-
-
-TWO = [
+TWO: list[CreateOrderV2Fields] = [
     {"ticker": "T", "side": "bid", "count": 1, "price": "0.30"},
     {"ticker": "T", "side": "bid", "count": 1, "price": "0.31"},
 ]
@@ -126,7 +114,7 @@ TWO = [
 
 def test_batch_partial_failure_without_retry_reports_what_was_placed() -> None:
     ex = exchange()
-    partial_batch(ex, status=503)
+    ex.fail_first_batch_after_one(503)
     with ex.client() as client, pytest.raises(BatchIncompleteError) as caught:
         client.batch_create_orders(orders=TWO, retry=False)
     error = caught.value
@@ -161,7 +149,7 @@ def replying(ex: FakeExchange, rewrite: Any) -> None:
             return httpx.Response(201, json={"orders": rewrite(response.json()["orders"])})
         return response
 
-    ex.process = process  # type: ignore[method-assign]
+    ex.process = process
 
 
 def test_batch_reply_without_ids_is_matched_by_position() -> None:
@@ -191,17 +179,17 @@ def test_batch_definite_refusal_of_everything_raises_it() -> None:
 
 def test_orders_must_be_a_list() -> None:
     with exchange().client() as client, pytest.raises(TypeError):
-        client.batch_create_orders(orders="not a list")
+        client.batch_create_orders(orders="not a list")  # type: ignore[arg-type]
 
 
 def test_request_argument_errors_are_typed() -> None:
     with exchange().client() as client:
         with pytest.raises(TypeError, match=r"amend_order\(\) missing 2 required .*'ticker'"):
-            client.amend_order(order_id="o1", price="0.40", count=1)
+            client.amend_order(order_id="o1", price="0.40", count=1)  # type: ignore[call-arg]
         with pytest.raises(TypeError, match="tick_size"):
-            client.decrease_order(order_id="o1", reduce_by=1, tick_size="0.01")
+            client.decrease_order(order_id="o1", reduce_by=1, tick_size="0.01")  # type: ignore[call-arg]
         with pytest.raises(TypeError, match="retry"):
-            client.create_order(**ORDER, retry="no")
+            client.create_order(**ORDER, retry="no")  # type: ignore[arg-type]
 
 
 def test_empty_success_body_for_an_empty_model() -> None:
@@ -213,7 +201,7 @@ def test_empty_success_body_for_an_empty_model() -> None:
             return httpx.Response(204)
         return original(request)
 
-    ex.process = process  # type: ignore[method-assign]
+    ex.process = process
     with ex.client() as client:
         assert client.delete_order_group(order_group_id="g1").to_dict() == {}
 
@@ -248,7 +236,7 @@ def test_batch_does_not_take_someone_elses_order_for_its_own() -> None:
     with ex.client() as client:
         client.create_order(ticker="T", side="bid", count=7, price="0.90", client_order_id="A")
         ex.faults = ["drop_after"]
-        batch = [{**TWO[0], "client_order_id": "A"}, {**TWO[1], "client_order_id": "B"}]
+        batch = [TWO[0] | {"client_order_id": "A"}, TWO[1] | {"client_order_id": "B"}]
         reply = client.batch_create_orders(orders=batch)
     items = {item.client_order_id: item for item in reply.orders}
     assert items["A"].error, "the older order holding id A is not this batch's order"
@@ -257,7 +245,10 @@ def test_batch_does_not_take_someone_elses_order_for_its_own() -> None:
 
 def test_batch_incomplete_lists_refused_orders_as_not_placed() -> None:
     ex = exchange()
-    three = [*TWO, {"ticker": "T", "side": "bid", "count": 1, "price": "0.32"}]
+    three: list[CreateOrderV2Fields] = [
+        *TWO,
+        {"ticker": "T", "side": "bid", "count": 1, "price": "0.32"},
+    ]
 
     def rewrite(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         refused = {
@@ -274,7 +265,7 @@ def test_batch_incomplete_lists_refused_orders_as_not_placed() -> None:
             return httpx.Response(503, json={"code": "busy", "message": "later"})
         return original(request)
 
-    ex.process = process  # type: ignore[method-assign]
+    ex.process = process
     with ex.client(max_retries=0) as client, pytest.raises(BatchIncompleteError) as caught:
         client.batch_create_orders(orders=three)
     error = caught.value
@@ -298,7 +289,7 @@ def test_batch_final_lookup_failure_is_reported_unknown() -> None:
             return httpx.Response(503, json={"code": "busy", "message": "later"})
         return original(request)
 
-    ex.process = process  # type: ignore[method-assign]
+    ex.process = process
     ex.faults = ["drop_after"]
     with (
         ex.client(max_retries=1, retry_base_delay=0.0) as client,

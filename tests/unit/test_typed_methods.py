@@ -22,6 +22,7 @@ import pytest
 import kalshi_generated.api.portfolio as portfolio
 from kalshi_ext import AsyncClient, AsyncPager, Client, KalshiConfig, SyncPager
 from kalshi_ext.errors import ArgumentTypeError
+from kalshi_ext.methods import TextList
 from kalshi_ext.orders import DEFAULT_TICK, DEFAULT_TIME_IN_FORCE
 from kalshi_ext.pagination import PAGED
 from kalshi_generated.models import CreateOrderV2Response, Fill, GetOrdersResponse
@@ -88,7 +89,9 @@ def test_signatures_show_types_defaults_and_return_models(client: Client) -> Non
     orders = inspect.signature(client.get_orders)
     assert orders.return_annotation is GetOrdersResponse
     assert orders.parameters["limit"].default == 100  # the spec's default
-    assert orders.parameters["ticker"].annotation == str | None
+    # a string query parameter also takes strings, sent comma-joined
+    assert orders.parameters["ticker"].annotation == str | TextList | None
+    assert inspect.signature(client.get_order).parameters["order_id"].annotation is str
 
 
 @pytest.mark.parametrize("list_name", sorted(PAGED))

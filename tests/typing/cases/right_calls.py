@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from kalshi_ext import AsyncClient, Client, Detailed, SyncPager
+from kalshi_ext.generated_methods import CreateOrderV2Fields
 from kalshi_ext.money import decimal, decimal_or_none, is_set
 from kalshi_generated.models import CreateOrderV2Response, Fill, GetOrdersResponse
 
@@ -23,7 +24,9 @@ def sync_calls(client: Client) -> None:
     )
     client.amend_order(order_id=order.order_id, ticker="KX", side="bid", price="0.57", count=10)
     client.decrease_order(order_id=order.order_id, reduce_by=1)
-    client.batch_create_orders(orders=[{"ticker": "KX", "side": "bid", "count": 1, "price": 40}])
+    base: CreateOrderV2Fields = {"ticker": "KX", "side": "bid", "count": 1, "price": 40}
+    client.batch_create_orders(orders=[base, base | {"price": "0.41", "client_order_id": "b"}])
+    client.get_queue_positions(market_tickers=["KX-A", "KX-B"])  # sent comma-joined
     client.cancel_order(order_id=order.order_id)
     detailed: Detailed[CreateOrderV2Response] = client.create_order.detailed(
         ticker="KX", side="bid", count=1, price="0.40"

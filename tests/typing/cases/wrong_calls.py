@@ -20,6 +20,7 @@ def sync_calls(client: Client) -> None:
     client.create_order(ticker="K", side="bid", count=1, price=1, retry="no")  # expect: arg-type
     client.get_balance().balance_dollars.quantize(1)  # expect: attr-defined
     decimal(client.get_balance().balance)  # expect: arg-type
+    client.batch_create_orders(orders=[{"ticker": "K", "side": "bid"}])  # expect: typeddict-item
     decimal(client.get_order_group(order_group_id="g").contracts_limit_fp)  # expect: arg-type
 
 
