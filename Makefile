@@ -45,6 +45,7 @@ test: venv lint type check-generated
 
 demo: venv
 	$(BIN)/python examples/quickstart.py
+	$(BIN)/python examples/stream_demo.py
 
 # Benchmarks against raw httpx floors (bench/); not part of `test`. Exits 1 if a target is missed.
 bench: venv

@@ -4,6 +4,8 @@
 # pyproject.toml's version.
 __version__ = "0.1.0"
 
+from typing import TYPE_CHECKING, Any
+
 from kalshi_ext.auth import KalshiAuth, KeyLoadError, SigningError
 from kalshi_ext.client import AsyncClient, AsyncKalshiClient, Client, KalshiClient
 from kalshi_ext.config import ConfigError, KalshiConfig
@@ -32,9 +34,55 @@ from kalshi_ext.operations import Detailed
 from kalshi_ext.orders import count_to_wire, price_to_wire
 from kalshi_ext.pagination import AsyncPager, Page, SyncPager
 
-# The distribution's version (pyproject.toml's; tests/unit/test_typed_methods.py checks they
-# agree). A constant: reading it from importlib.metadata costs more than the rest of a first call.
-__version__ = "0.1.0"
+if TYPE_CHECKING:
+    from kalshi_ext.stream import (
+        AsyncStream,
+        ChannelError,
+        MalformedMessage,
+        MessagesLost,
+        Reconnected,
+        SequenceGap,
+        Stream,
+        StreamCommandError,
+        StreamConnectionError,
+        StreamError,
+        StreamHandshakeError,
+        StreamMessage,
+        Subscription,
+        SubscriptionRestarted,
+    )
+
+# The stream names are imported when first used (PEP 562): the stream package brings asyncio and
+# its protocol with it, which a program that never streams does not pay for at import.
+_STREAM_NAMES = frozenset(
+    {
+        "AsyncStream",
+        "ChannelError",
+        "MalformedMessage",
+        "MessagesLost",
+        "Reconnected",
+        "SequenceGap",
+        "Stream",
+        "StreamCommandError",
+        "StreamConnectionError",
+        "StreamError",
+        "StreamHandshakeError",
+        "StreamMessage",
+        "Subscription",
+        "SubscriptionRestarted",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _STREAM_NAMES:
+        import kalshi_ext.stream
+
+        value = getattr(kalshi_ext.stream, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "APIConnectionError",
@@ -44,9 +92,11 @@ __all__ = [
     "AsyncClient",
     "AsyncKalshiClient",
     "AsyncPager",
+    "AsyncStream",
     "AuthenticationError",
     "BadRequestError",
     "BatchIncompleteError",
+    "ChannelError",
     "Client",
     "ClientClosedError",
     "Clock",
@@ -60,14 +110,26 @@ __all__ = [
     "KalshiConfig",
     "KalshiError",
     "KeyLoadError",
+    "MalformedMessage",
+    "MessagesLost",
     "NotFoundError",
     "Page",
     "PaginationError",
     "PermissionDeniedError",
     "RateLimitError",
+    "Reconnected",
     "ResponseValidationError",
+    "SequenceGap",
     "ServerError",
     "SigningError",
+    "Stream",
+    "StreamCommandError",
+    "StreamConnectionError",
+    "StreamError",
+    "StreamHandshakeError",
+    "StreamMessage",
+    "Subscription",
+    "SubscriptionRestarted",
     "SyncPager",
     "__version__",
     "count_to_wire",

@@ -16,15 +16,16 @@ import os
 import platform
 import threading
 import time
-from collections.abc import AsyncGenerator, Awaitable, Callable
+import weakref
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Self, TypedDict, TypeVar, Unpack
 
 import httpx
 
 from kalshi_ext.auth import CrossOriginGuard, KalshiAuth
-from kalshi_ext.config import ConfigError, KalshiConfig, RedactedHeaders
-from kalshi_ext.errors import ArgumentTypeError, EventLoopError
+from kalshi_ext.config import DEFAULT_MAX_BUFFERED, ConfigError, KalshiConfig, RedactedHeaders
+from kalshi_ext.errors import ArgumentTypeError, ClientClosedError, EventLoopError
 from kalshi_ext.flow import (
     AsyncSend,
     CallGate,
@@ -43,6 +44,7 @@ from kalshi_ext.retry import RetryPolicy
 if TYPE_CHECKING:
     from concurrent.futures import ThreadPoolExecutor
 
+    from kalshi_ext.stream.stream import AsyncStream, BackgroundLoop, Stream
     from kalshi_ext.transport import KalshiAiohttpTransport
     from kalshi_generated import AuthenticatedClient
 
@@ -159,6 +161,10 @@ class _ClientBase(PortfolioOperations):
             generated.set_async_httpx_client(self.http)
         return generated
 
+    def _check_streamable(self) -> None:
+        if self._gate.closed:
+            raise ClientClosedError(f"this {type(self).__name__} is closed; make a new one")
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.config.base_url!r}, auth={self.auth!r})"
 
@@ -254,11 +260,38 @@ class Client(_ClientBase):
             if self._gate.leave():
                 self.http.close()
 
+    _stream_loop: BackgroundLoop | None = None
+
+    def stream(
+        self,
+        channels: Iterable[str],
+        market_tickers: Iterable[str] | None = None,
+        *,
+        max_buffered: int = DEFAULT_MAX_BUFFERED,
+    ) -> Stream:
+        """A live stream of the portfolio channels; ``with client.stream([...]) as s: for e in s``.
+
+        It runs on one background event-loop thread per client (stopped by close()); see
+        docs/streams.md and AsyncClient.stream.
+        """
+        from kalshi_ext.stream.stream import AsyncStream, BackgroundLoop, Stream
+
+        self._check_streamable()
+        if self._stream_loop is None:
+            self._stream_loop = BackgroundLoop()
+        return Stream(
+            self._stream_loop,
+            lambda: AsyncStream.for_client(self, channels, market_tickers, max_buffered),
+        )
+
     def close(self) -> None:
         """Refuse new calls; calls in flight end at their next step (see CallGate), and the
-        connection pool is closed once none is left. Safe to call from another thread."""
+        connection pool is closed once none is left. Safe to call from another thread. Open
+        streams are closed (and their background loop stopped)."""
         if self._gate.close():
             self.http.close()
+        if self._stream_loop is not None:
+            self._stream_loop.close()
 
     def __enter__(self) -> Self:
         return self
@@ -299,6 +332,7 @@ class AsyncClient(_ClientBase):
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_lock = threading.Lock()
         self._loop_guard: AsyncGenerator[None, None] | None = None
+        self._streams: weakref.WeakSet[AsyncStream] = weakref.WeakSet()
         # cryptography releases the GIL while signing: a small pool puts a second core to work.
         self._signing_pool = ThreadPoolExecutor(signing_threads, thread_name_prefix="kalshi-sign")
         self.auth = self.auth.with_executor(self._signing_pool)
@@ -372,12 +406,38 @@ class AsyncClient(_ClientBase):
                 await self._release()
 
     async def _release(self) -> None:
+        import asyncio  # imported by then: this runs on the client's loop
+
         try:
+            streams = list(self._streams)
+            await asyncio.gather(*(stream.close() for stream in streams), return_exceptions=True)
             await self.http.aclose()
         finally:
             if self._signing_pool is not None:
                 self._signing_pool.shutdown(wait=False)
             self._gate.mark_released()
+
+    def stream(
+        self,
+        channels: Iterable[str],
+        market_tickers: Iterable[str] | None = None,
+        *,
+        max_buffered: int = DEFAULT_MAX_BUFFERED,
+    ) -> AsyncStream:
+        """A live stream of the portfolio channels: ``async with client.stream([...]) as s``.
+
+        ``channels`` are among fill, user_orders, market_positions, order_group_updates;
+        ``market_tickers`` limits them to those markets (None: all). ``max_buffered`` bounds
+        the data events held for a slow consumer (then a MessagesLost event says what was
+        dropped). Reconnects, restores subscriptions and says so with a Reconnected event; see
+        docs/streams.md.
+        """
+        from kalshi_ext.stream.stream import AsyncStream
+
+        self._check_streamable()
+        stream = AsyncStream.for_client(self, channels, market_tickers, max_buffered, self._sleep)
+        self._streams.add(stream)  # closed with the client: they sign with its pool
+        return stream
 
     async def close(self) -> None:
         """Refuse new calls; calls in flight end at their next step (see CallGate); returns

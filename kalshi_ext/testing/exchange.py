@@ -227,8 +227,8 @@ class LocalExchange:
     # ---- clients ------------------------------------------------------------------------
 
     def config(self, **overrides: Any) -> KalshiConfig:
-        """A KalshiConfig pointed at this exchange (loopback http is allowed)."""
-        return KalshiConfig(base_url=self.base_url, **overrides)
+        """A KalshiConfig pointed at this exchange, REST and WebSocket (loopback is allowed)."""
+        return KalshiConfig(**{"base_url": self.base_url, "ws_base_url": self.ws_url, **overrides})
 
     def client(self, **config_overrides: Any) -> Client:
         """A kalshi_ext.Client signed with this exchange's throwaway key; close it (or `with`)."""
