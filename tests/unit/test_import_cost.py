@@ -1,5 +1,6 @@
 """What `import kalshi_ext` loads: not aiohttp (AsyncClient imports it when first made), not the
-36 generated operation modules, nor all the models (each is imported on first use).
+36 generated operation modules, nor all the models (each is imported on first use), nor asyncio
+and the stream package (the first stream, or the first use of a stream name, imports them).
 Timings are bench/bench_import.py's; this checks what is imported, in a fresh interpreter."""
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ def test_import_loads_no_aiohttp_operation_modules_or_all_models() -> None:
         assert not {m for m in modules if m.split(".")[0] in ("aiohttp", "httpx_aiohttp")}
         assert not {m for m in modules if m.startswith("kalshi_generated.api.portfolio.")}
         assert "asyncio" not in modules and "importlib.metadata" not in modules
+        assert not {m for m in modules if m.startswith("kalshi_ext.stream")}  # first stream()
         models = {m for m in modules if m.startswith("kalshi_generated.models.")}
         assert len(models) <= 6, sorted(models)  # error/empty replies and the order models
     assert "aiohttp" in after_async  # the first AsyncClient pays for it
