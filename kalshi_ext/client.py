@@ -23,7 +23,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self, TypedDict, TypeVar, Unpac
 
 import httpx
 
-from kalshi_ext.auth import CrossOriginGuard, KalshiAuth
+from kalshi_ext.auth import (
+    AsyncWithholdingClient,
+    CrossOriginGuard,
+    KalshiAuth,
+    WithholdingClient,
+)
 from kalshi_ext.config import DEFAULT_MAX_BUFFERED, ConfigError, KalshiConfig, RedactedHeaders
 from kalshi_ext.errors import ArgumentTypeError, ClientClosedError, EventLoopError
 from kalshi_ext.flow import (
@@ -32,6 +37,7 @@ from kalshi_ext.flow import (
     Clock,
     Flow,
     SyncSend,
+    deadline_transport,
     run_async,
     run_sync,
     send_async,
@@ -242,7 +248,9 @@ class Client(_ClientBase):
         _check_options("Client", dict(options))
         super().__init__(key_id, private_key_path, private_key, **options)
         self._sleep = sleep
-        self.http = httpx.Client(
+        if transport is None:  # httpx's own, its sockets bound by each attempt's deadline
+            transport = deadline_transport(http2=self.config.http2, limits=self.config.limits)
+        self.http = WithholdingClient(
             auth=self.auth,
             transport=transport,
             http2=self.config.http2,
@@ -337,7 +345,7 @@ class AsyncClient(_ClientBase):
         self._signing_pool = ThreadPoolExecutor(signing_threads, thread_name_prefix="kalshi-sign")
         self.auth = self.auth.with_executor(self._signing_pool)
         pool = self._default_transport() if transport is None else None
-        self.http = httpx.AsyncClient(
+        self.http = AsyncWithholdingClient(
             auth=self.auth,
             transport=transport or pool,
             http2=self.config.http2,

@@ -26,7 +26,14 @@ from kalshi_ext.operations import (
     unknown_arguments_error,
 )
 from kalshi_ext.orders import ORDER_DEFAULTED
-from kalshi_ext.pagination import AsyncPager, Page, PageRequest, SyncPager
+from kalshi_ext.pagination import (
+    PAGED,
+    AsyncPager,
+    Page,
+    PageRequest,
+    SyncPager,
+    pager_positional_error,
+)
 from kalshi_generated.types import Unset
 
 if TYPE_CHECKING:
@@ -126,10 +133,7 @@ def _called(
     if args:
         if leading:  # an operation: name the keywords it needs
             raise keyword_only_error(name, args, ORDER_DEFAULTED)
-        raise ArgumentTypeError(
-            f"{name}() takes keyword arguments only (got {len(args)} positional); "
-            f"it takes: {', '.join(_keywords(function))}"
-        )
+        raise pager_positional_error(name, PAGED[name.removeprefix("iter_")].operation, args)
     try:
         return function(*leading, **kwargs)
     except TypeError as exc:

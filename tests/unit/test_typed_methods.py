@@ -138,7 +138,8 @@ def test_detailed_beside_every_method(client: Client) -> None:
     ):
         client.get_order()  # type: ignore[call-arg]
     with pytest.raises(
-        ArgumentTypeError, match=r"keyword arguments only \(got 1 positional\); it takes: ticker"
+        ArgumentTypeError,
+        match=r"iter_fills\(\) takes keyword arguments only \(got 1 positional\): filters by name",
     ):
         client.iter_fills("KX")  # type: ignore[call-arg]
 
