@@ -18,6 +18,7 @@ BENCHMARKS = (
     "bench_pagination",
     "bench_stream",
     "bench_stream_latency",
+    "bench_import",
 )
 HERE = Path(__file__).resolve().parent
 # The lines a benchmark prints that belong in the summary.

@@ -17,7 +17,6 @@ off a redirect to another origin.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import contextlib
 import os
@@ -31,9 +30,8 @@ from collections.abc import (
     Iterator,
     Mapping,
 )
-from concurrent.futures import Executor
 from pathlib import Path
-from typing import Any, NoReturn, Self
+from typing import TYPE_CHECKING, Any, NoReturn, Self
 
 import attrs
 import httpx
@@ -43,6 +41,9 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, padding,
 
 from kalshi_ext.config import RedactedHeaders, origin_of
 from kalshi_ext.errors import KalshiError
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 __all__ = [
     "KEY_HEADER",
@@ -199,6 +200,8 @@ class KalshiAuth(httpx.Auth):
 
     def with_executor(self, executor: Executor) -> Self:
         """Return a copy whose async flow signs in `executor` instead of on the event loop."""
+        from concurrent.futures import Executor  # only async clients pay for it
+
         if not isinstance(executor, Executor):
             raise TypeError("executor must be a concurrent.futures.Executor")
         return self._copy(origin=self._origin, executor=executor)
@@ -242,6 +245,8 @@ class KalshiAuth(httpx.Auth):
         if self._executor is None:
             headers = self.sign_headers(method, raw_path)
         else:
+            import asyncio  # imported by then: the caller runs on its loop
+
             loop = asyncio.get_running_loop()
             headers = await loop.run_in_executor(
                 self._executor, self.sign_headers, method, raw_path

@@ -10,7 +10,6 @@ next step when its client is closed, so a flow's own handling runs in every case
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import functools
 import heapq
@@ -20,7 +19,7 @@ import ssl
 import threading
 import time
 from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 import httpcore
@@ -28,6 +27,9 @@ import httpx
 
 from kalshi_ext.errors import ClientClosedError, InvalidArgumentError
 from kalshi_ext.retry import RetryController, RetryPolicy, may_have_reached_server
+
+if TYPE_CHECKING:  # asyncio is imported on the event loop's first use of a flow
+    import asyncio
 
 T = TypeVar("T")
 
@@ -429,6 +431,8 @@ async def within_deadline(
     and aiohttp's read timeouts restart on every read, so a trickling server could outlast it)."""
     if timeout is None:
         return await exchange
+    import asyncio  # imported by then (this runs on its loop); sync-only programs never pay
+
     try:
         async with asyncio.timeout(timeout):
             return await exchange
@@ -497,6 +501,8 @@ class CallGate:
 
     async def released(self) -> None:
         """Wait until the pool has been released (by close() or by the last call in flight)."""
+        import asyncio  # imported by then: this runs on its loop
+
         waiter = asyncio.get_running_loop().create_future()
         with self._lock:
             if self._done:
@@ -517,6 +523,8 @@ class CallGate:
             sleep(seconds)
 
     async def sleep_async(self, seconds: float, sleep: Callable[[float], Awaitable[None]]) -> None:
+        import asyncio  # imported by then: this runs on its loop
+
         if sleep is not asyncio.sleep:
             if not self.closed:
                 await sleep(seconds)

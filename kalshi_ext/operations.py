@@ -14,7 +14,7 @@ import inspect
 import json
 import pkgutil
 import typing
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from types import ModuleType
 from typing import Any, Final, Generic, TypeVar
 
@@ -335,12 +335,18 @@ def _comma_joined(op: OperationInfo, name: str, value: Any) -> Any:
 
 def _refuse_unknown(op: OperationInfo, unknown: set[str], where: str) -> None:
     if unknown:
-        known = sorted(op.parameters | op.body_fields())
-        hints = [_MOVED_ARGUMENTS[name] for name in sorted(unknown) if name in _MOVED_ARGUMENTS]
-        raise ArgumentTypeError(
-            f"{where} got unexpected argument(s) {', '.join(sorted(unknown))}; "
-            f"it takes: {', '.join(known)}" + "".join(f"; {hint}" for hint in hints)
-        )
+        raise unknown_arguments_error(where, unknown, sorted(op.parameters | op.body_fields()))
+
+
+def unknown_arguments_error(
+    where: str, unknown: Collection[str], known: Iterable[str]
+) -> ArgumentTypeError:
+    """The error for names a call does not take: what it takes, and where a moved one went."""
+    hints = [_MOVED_ARGUMENTS[name] for name in sorted(unknown) if name in _MOVED_ARGUMENTS]
+    return ArgumentTypeError(
+        f"{where} got unexpected argument(s) {', '.join(sorted(unknown))}; "
+        f"it takes: {', '.join(known)}" + "".join(f"; {hint}" for hint in hints)
+    )
 
 
 def parse_response(op: OperationInfo, response: httpx.Response, json_loads: JsonLoads) -> Any:

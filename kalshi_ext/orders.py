@@ -20,7 +20,7 @@ from decimal import (
     Overflow,
     localcontext,
 )
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
@@ -47,8 +47,10 @@ from kalshi_ext.operations import (
 )
 from kalshi_ext.pagination import PAGED, CursorWalk, PageRequest
 from kalshi_ext.retry import is_retryable_status, retry_delay
-from kalshi_generated.models import BatchCreateOrdersV2Response, CreateOrderV2Response, Order
 from kalshi_generated.types import Unset
+
+if TYPE_CHECKING:  # the models are imported by the first order call (import kalshi_ext stays fast)
+    from kalshi_generated.models import BatchCreateOrdersV2Response, CreateOrderV2Response, Order
 
 PRICE_MIN, PRICE_MAX = Decimal("0.01"), Decimal("0.99")
 PRICE_STEP = Decimal("0.0001")  # the wire's prices have 4 decimal places
@@ -57,8 +59,8 @@ COUNT_STEP = Decimal("0.01")  # fixed-point counts have 0.01 granularity
 # Far above any position limit; it keeps every count's arithmetic exact (28 digits).
 MAX_COUNT = Decimal(10) ** 15
 # Defaults for the two fields the API requires on every order.
-DEFAULT_TIME_IN_FORCE = "good_till_canceled"
-DEFAULT_SELF_TRADE_PREVENTION = "taker_at_cross"
+DEFAULT_TIME_IN_FORCE: Final = "good_till_canceled"
+DEFAULT_SELF_TRADE_PREVENTION: Final = "taker_at_cross"
 ORDER_DEFAULTED = frozenset({"client_order_id", "time_in_force", "self_trade_prevention_type"})
 LOOKUP_SLACK_S = 60  # orders are searched from this long before the first attempt (clock skew)
 # Our own context: a caller's decimal.getcontext() (precision, traps) must not change the wire.
@@ -363,6 +365,8 @@ def create_order_flow(
                 )
                 raise
             response = sent.response if sent is not None else None
+            from kalshi_generated.models import CreateOrderV2Response
+
             item = CreateOrderV2Response.from_dict(_created_item(order))
             return Detailed(item, response, log.retries_taken, recovered=True)
         if order is not None:
@@ -540,5 +544,7 @@ def batch_create_orders_flow(
     doubtful = [by_cid[cid] for cid in ids if cid in sent_unclear and results[cid].get("error")]
     if doubtful:
         yield from look_up(doubtful)  # what is found replaces its error item
+    from kalshi_generated.models import BatchCreateOrdersV2Response
+
     reply = BatchCreateOrdersV2Response.from_dict({"orders": [results[cid] for cid in ids]})
     return Detailed(reply, last_response, round_number, recovered=bool(sent_unclear))

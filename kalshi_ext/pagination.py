@@ -232,8 +232,8 @@ def pager_positional_error(
 
 
 @attrs.frozen
-class PageRequest:
-    """A validated iteration request; builds the flow for each page."""
+class PageRequest(Generic[T]):
+    """A validated iteration request for items of type T; builds the flow for each page."""
 
     paged: PagedOperation
     filters: Mapping[str, Any]
@@ -250,7 +250,7 @@ class PageRequest:
         page_size: int | None,
         start_cursor: str | None,
         max_items: int | None,
-    ) -> PageRequest:
+    ) -> PageRequest[Any]:
         for name in ("cursor", "limit"):
             if name in filters:
                 hint = "start_cursor=" if name == "cursor" else "page_size="
@@ -274,7 +274,7 @@ class PageRequest:
             raise ArgumentTypeError("start_cursor must be a str (a page's next_cursor) or None")
         return cls(paged, dict(filters), page_size, start_cursor or None, max_items)
 
-    def page_flow(self, ctx: CallContext, cursor: str | None) -> Flow[Page[Any]]:
+    def page_flow(self, ctx: CallContext, cursor: str | None) -> Flow[Page[T]]:
         arguments = dict(self.filters)
         if cursor:
             arguments["cursor"] = cursor
@@ -375,7 +375,7 @@ class _ItemBudget:
 class SyncPager(Generic[T]):
     """Lazy iteration over every item of a paged list; `.pages()` for whole pages."""
 
-    def __init__(self, request: PageRequest, fetch: Callable[[str | None], Page[T]]) -> None:
+    def __init__(self, request: PageRequest[T], fetch: Callable[[str | None], Page[T]]) -> None:
         self._request = request
         self._fetch = fetch
 
@@ -408,7 +408,7 @@ class AsyncPager(Generic[T]):
     """The async twin of SyncPager: `async for item in pager`, `async for page in pager.pages()`."""
 
     def __init__(
-        self, request: PageRequest, fetch: Callable[[str | None], Awaitable[Page[T]]]
+        self, request: PageRequest[T], fetch: Callable[[str | None], Awaitable[Page[T]]]
     ) -> None:
         self._request = request
         self._fetch = fetch

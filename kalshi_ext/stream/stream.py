@@ -129,13 +129,13 @@ class AsyncStream:
         max_buffered: int,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> AsyncStream:
-        from kalshi_ext.client import USER_AGENT
+        from kalshi_ext.client import user_agent
 
         config = client.config
         return cls(
             config=config,
             sign=handshake_signer(client.auth, config.ws_base_url, client._signing_pool),
-            headers={"User-Agent": USER_AGENT, **config.extra_headers},
+            headers={"User-Agent": user_agent(), **config.extra_headers},
             channels=channels,
             market_tickers=market_tickers,
             max_buffered=max_buffered,

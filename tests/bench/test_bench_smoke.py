@@ -7,9 +7,13 @@ rotting, e.g. a side that silently stops seeing every fill.
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
+from bench import bench_import
 from bench._common import rsa_pem
 from bench._server import running_server
+from bench.bench_import import first_call, wall
 from bench.bench_pagination import PAGE_SIZE, Walk
 
 
@@ -23,3 +27,13 @@ def test_every_pagination_side_sees_every_fill() -> None:
             walk.floor_with_models(json.loads)
         finally:
             walk.close()
+
+
+def test_every_import_side_runs_and_reads_the_balance(tmp_path: Path) -> None:
+    """bench_import's children: both sides import, make their first signed call and check it."""
+    pem_path = tmp_path / "key.pem"
+    pem_path.write_bytes(rsa_pem())
+    with running_server() as base_url:
+        for side in ("floor", "ours"):
+            assert first_call(side, base_url, str(pem_path)) > 0  # raises if the balance is wrong
+    assert wall([sys.executable, "-c", bench_import.OURS_IMPORT]) > 0

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from kalshi_ext import AsyncClient, Client, NotFoundError
+from kalshi_ext.generated_methods import CreateOrderV2Fields
 from kalshi_ext.testing import LocalExchange
 
 TICKER = "KXDEMO-26DEC31-T50"
@@ -81,7 +82,9 @@ def test_batch_drop_after_processing_places_each_order_once(
     kalshi_exchange.inject_fault(
         method="POST", path="/portfolio/events/orders/batched", kind="drop_after"
     )
-    orders = [{"ticker": TICKER, "side": "bid", "count": 1, "price": f"0.0{n}"} for n in (2, 3, 4)]
+    orders: list[CreateOrderV2Fields] = [
+        {"ticker": TICKER, "side": "bid", "count": 1, "price": f"0.0{n}"} for n in (2, 3, 4)
+    ]
     reply = kalshi_client.batch_create_orders(orders=orders)
     ids = [item.client_order_id for item in reply.orders if isinstance(item.client_order_id, str)]
     on_exchange = [o.client_order_id for o in kalshi_exchange.orders if o.client_order_id in ids]

@@ -181,7 +181,7 @@ def test_limit_and_cursor_filters_are_refused() -> None:
         sync_client(PagedFills(1), FakeTime()) as client,
         pytest.raises(TypeError, match="page_size"),
     ):
-        client.iter_fills(limit=5)
+        client.iter_fills(limit=5)  # type: ignore[call-arg]  # deliberately wrong: checked at run time
 
 
 def test_page_limits_match_the_spec() -> None:
