@@ -383,8 +383,18 @@ class _ClientBase(PortfolioOperations):
 
     @classmethod
     def from_env(cls, **kwargs: Any) -> Self:
-        """Credentials from KALSHI_KEY_ID and KALSHI_PRIVATE_KEY_PATH (or KALSHI_PRIVATE_KEY)."""
-        return cls(auth=KalshiAuth.from_env(), **kwargs)
+        """Credentials from KALSHI_KEY_ID and KALSHI_PRIVATE_KEY_PATH (or KALSHI_PRIVATE_KEY),
+        the server from KALSHI_DEMO / KALSHI_API_BASE_URL (see KalshiConfig.from_env).
+
+        A `config=` passed here must agree with those variables (ConfigError otherwise).
+        """
+        config: KalshiConfig | None = kwargs.pop("config", None)
+        demo: bool = kwargs.pop("demo", False)
+        if config is None:
+            config = KalshiConfig.from_env(demo=demo)
+        elif isinstance(config, KalshiConfig):
+            config.check_env()
+        return cls(auth=KalshiAuth.from_env(), config=config, demo=demo, **kwargs)
 
     def _check_open(self) -> None:
         if self._closed:

@@ -44,6 +44,8 @@ DEMO_BASE_URL = "https://demo-api.kalshi.co" + REST_PATH
 DEMO_WS_BASE_URL = "wss://demo-api.kalshi.co" + WS_PATH
 
 ALLOW_UNKNOWN_HOST_ENV = "KALSHI_ALLOW_UNKNOWN_HOST"
+DEMO_ENV = "KALSHI_DEMO"
+BASE_URL_ENV = "KALSHI_API_BASE_URL"
 _ENV_TRUE = frozenset({"1", "true", "yes", "on"})
 _ENV_FALSE = frozenset({"", "0", "false", "no", "off"})
 
@@ -139,6 +141,51 @@ class KalshiConfig:
         return cls._preset("demo", DEMO_BASE_URL, DEMO_WS_BASE_URL, overrides)
 
     @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, *, demo: bool = False, **overrides: Any
+    ) -> Self:
+        """A config whose server comes from the environment; `overrides` are any other fields.
+
+        KALSHI_API_BASE_URL (checked by the same URL policy) names the REST server and the
+        WebSocket URL follows it; KALSHI_DEMO=1 picks the demo servers; neither set means
+        production (or demo when `demo=True`). A KALSHI_DEMO that disagrees with
+        KALSHI_API_BASE_URL or with `demo=True` is a ConfigError, never a silent choice.
+        KALSHI_ALLOW_UNKNOWN_HOST is read from `environ` too.
+        """
+        env = os.environ if environ is None else environ
+        urls = sorted({"base_url", "ws_base_url"} & overrides.keys())
+        if urls:
+            raise ConfigError(
+                f"KalshiConfig.from_env() takes the URLs from {BASE_URL_ENV} / {DEMO_ENV} and "
+                f"does not accept {', '.join(urls)}; for other URLs build KalshiConfig(...)"
+            )
+        if "allow_unknown_host" not in overrides:
+            overrides["allow_unknown_host"] = _env_flag(env, ALLOW_UNKNOWN_HOST_ENV) is True
+        base_url, ws_base_url = environment_urls(
+            env, demo=demo, allow_unknown_host=bool(overrides["allow_unknown_host"])
+        )
+        return cls(base_url=base_url, ws_base_url=ws_base_url, **overrides)
+
+    def check_env(self, environ: Mapping[str, str] | None = None) -> None:
+        """Raise ConfigError when KALSHI_DEMO or KALSHI_API_BASE_URL name another server than
+        this config (a client given both must not pick one of them silently)."""
+        env = os.environ if environ is None else environ
+        wants_demo = _env_flag(env, DEMO_ENV)
+        other = self.is_production if wants_demo else self.is_demo
+        if wants_demo is not None and other:
+            raise ConfigError(
+                f"{DEMO_ENV}={env[DEMO_ENV].strip()[:20]} but config= points at "
+                f"{urlsplit(self.base_url).hostname} ({_environment_name(self.base_url)}); "
+                f"unset {DEMO_ENV} or pass a matching config"
+            )
+        base_url = env.get(BASE_URL_ENV, "").strip().rstrip("/")
+        if base_url and base_url != self.base_url:
+            raise ConfigError(
+                f"{BASE_URL_ENV} names another server than config.base_url; "
+                f"unset {BASE_URL_ENV} or pass a matching config"
+            )
+
+    @classmethod
     def _preset(cls, name: str, base_url: str, ws_base_url: str, overrides: dict[str, Any]) -> Self:
         urls = sorted({"base_url", "ws_base_url"} & overrides.keys())
         if urls:
@@ -217,12 +264,79 @@ class KalshiConfig:
 
 
 def _allow_unknown_host_from_env() -> bool:
-    value = os.environ.get(ALLOW_UNKNOWN_HOST_ENV, "").strip().lower()
+    return _env_flag(os.environ, ALLOW_UNKNOWN_HOST_ENV) is True
+
+
+def _env_flag(env: Mapping[str, str], name: str) -> bool | None:
+    """A boolean environment variable: None when unset or empty."""
+    value = env.get(name, "").strip().lower()
+    if not value:
+        return None
     if value in _ENV_TRUE:
         return True
     if value in _ENV_FALSE:
         return False
-    raise ConfigError(f"{ALLOW_UNKNOWN_HOST_ENV} must be 1 or 0 (got {value[:20]!r})")
+    raise ConfigError(f"{name} must be 1 or 0 (got {value[:20]!r})")
+
+
+def environment_urls(
+    environ: Mapping[str, str], *, demo: bool = False, allow_unknown_host: bool = False
+) -> tuple[str, str]:
+    """(base_url, ws_base_url) named by KALSHI_API_BASE_URL and KALSHI_DEMO; pure.
+
+    The WebSocket URL follows the REST one: Kalshi's hosts get their official WebSocket URL,
+    any other server the same origin (ws/wss) with `/trade-api/v2` swapped for
+    `/trade-api/ws/v2` (or that path added).
+    """
+    wants_demo = _env_flag(environ, DEMO_ENV)
+    if demo and wants_demo is False:
+        raise ConfigError(f"demo=True conflicts with {DEMO_ENV}={environ[DEMO_ENV].strip()[:20]}")
+    is_demo = demo or wants_demo is True
+    raw = environ.get(BASE_URL_ENV, "").strip()
+    if not raw:
+        return (
+            (DEMO_BASE_URL, DEMO_WS_BASE_URL)
+            if is_demo
+            else (PRODUCTION_BASE_URL, PRODUCTION_WS_BASE_URL)
+        )
+    try:
+        base_url = _check_url("base_url", raw, ("https", "http"), REST_PATH, allow_unknown_host)
+    except ConfigError as error:
+        raise ConfigError(f"{BASE_URL_ENV}: {error}") from None
+    # Only a Kalshi host can disagree: a mock or proxy is neither production nor demo.
+    environment = _environment_name(base_url)
+    asks_for = "demo" if is_demo else "production" if wants_demo is False else None
+    if asks_for is not None and environment in ("production", "demo") and environment != asks_for:
+        asked = (
+            f"{DEMO_ENV}={environ[DEMO_ENV].strip()[:20]}"
+            if wants_demo is not None
+            else "demo=True"
+        )
+        raise ConfigError(
+            f"{asked} conflicts with {BASE_URL_ENV}, which points at "
+            f"{urlsplit(base_url).hostname} ({environment}); set only one of them, "
+            "or make them agree"
+        )
+    return base_url, _ws_url_for(base_url)
+
+
+def _environment_name(base_url: str) -> str:
+    host = urlsplit(base_url).hostname
+    if host in PRODUCTION_HOSTS:
+        return "production"
+    if host in DEMO_HOSTS:
+        return "demo"
+    return "neither production nor demo"
+
+
+def _ws_url_for(base_url: str) -> str:
+    parts = urlsplit(base_url)
+    scheme = "wss" if parts.scheme == "https" else "ws"
+    if parts.hostname in OFFICIAL_HOSTS:
+        return f"wss://{parts.netloc}{WS_PATH}"
+    path = parts.path
+    path = path[: -len(REST_PATH)] + WS_PATH if path.endswith(REST_PATH) else path + WS_PATH
+    return f"{scheme}://{parts.netloc}{path}"
 
 
 def _check_url(
