@@ -33,7 +33,7 @@ import attrs
 GroupBy = Literal["day", "market", "event"]
 ONE = Decimal(1)
 CENT = Decimal("0.01")
-ZERO = Decimal(0)
+ZERO = Decimal("0.00")
 
 
 @attrs.frozen
