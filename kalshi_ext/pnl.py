@@ -276,7 +276,7 @@ def write_chart(result: Report, path: str) -> None:
         times.append(datetime.datetime.fromtimestamp(entry.time_s, datetime.UTC))
         values.append(float(running))  # only for drawing
     figure, axes = plt.subplots(figsize=(9, 4.5))
-    axes.step(times, values, where="post")
+    axes.step(times, values, where="post")  # type: ignore[arg-type,unused-ignore]
     axes.axhline(0, color="grey", linewidth=0.8)
     axes.set_title("Cumulative realized P&L (net of fees)")
     axes.set_ylabel("USD")

@@ -102,7 +102,8 @@ class RecordShape:
     def of(
         cls, model: type[Any], columns: Sequence[str] | None = None, target: Target = "python"
     ) -> RecordShape:
-        return _shape(model, None if columns is None else tuple(columns), target)
+        wanted = None if columns is None else tuple(columns)
+        return _shape(model, wanted, target)  # type: ignore[arg-type,unused-ignore]
 
     def row(self, item: Any) -> list[Any]:
         values = self._getter(item)

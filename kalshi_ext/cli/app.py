@@ -20,11 +20,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 # What to do about each typed error, by class name (the nearest class in the MRO wins).
 ERROR_HINTS: dict[str, str] = {
-    "ConfigError": "fix the configuration (--demo, --base-url, KALSHI_DEMO, KALSHI_API_BASE_URL)",
+    "ConfigError": "fix --demo/--base-url or KALSHI_DEMO/KALSHI_API_BASE_URL",
     "KeyLoadError": "set KALSHI_KEY_ID and KALSHI_PRIVATE_KEY_PATH (or KALSHI_PRIVATE_KEY)",
     "LedgerError": "use another --db file",
     "AuthenticationError": "check KALSHI_KEY_ID and the private key, and that they belong to "
-    "this environment (--demo for demo keys)",
+    "this environment: --demo for demo keys",
     "PermissionDeniedError": "this API key lacks the permission; check its scopes on Kalshi",
     "NotFoundError": "check the id or ticker",
     "BadRequestError": "fix the arguments the message names",
@@ -44,7 +44,7 @@ def examples(*lines: str) -> str:
     return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
 
 
-class Moment(click.ParamType):
+class Moment(click.ParamType):  # type: ignore[type-arg,unused-ignore]
     """A time: YYYY-MM-DD, an ISO 8601 date-time (UTC unless it says otherwise) or Unix
     seconds. A bare date is the start of that day, or its end for --until."""
 
@@ -284,7 +284,14 @@ def positions(
     if ticker is not None:
         filters["ticker"] = ticker
     _show_list(
-        target, "iter_market_positions", "MarketPosition", "Positions", POSITION_COLUMNS, as_json, limit, filters
+        target,
+        "iter_market_positions",
+        "MarketPosition",
+        "Positions",
+        POSITION_COLUMNS,
+        as_json,
+        limit,
+        filters,
     )
 
 
@@ -312,7 +319,14 @@ def settlements(
     if ticker is not None:
         filters["ticker"] = ticker
     _show_list(
-        target, "iter_settlements", "Settlement", "Settlements", SETTLEMENT_COLUMNS, as_json, limit, filters
+        target,
+        "iter_settlements",
+        "Settlement",
+        "Settlements",
+        SETTLEMENT_COLUMNS,
+        as_json,
+        limit,
+        filters,
     )
 
 
@@ -351,7 +365,7 @@ _register_commands()
 
 
 def error_line(error: BaseException) -> str:
-    """`error: TypeName: first line of the message; what to do`."""
+    """`error: TypeName: first line of the message -- what to do`."""
     name = type(error).__name__
     hint = next(
         (ERROR_HINTS[k.__name__] for k in type(error).__mro__ if k.__name__ in ERROR_HINTS),
@@ -361,10 +375,10 @@ def error_line(error: BaseException) -> str:
     client_order_id = getattr(error, "client_order_id", None)
     if client_order_id:
         hint += (
-            f"; the order's client_order_id is {client_order_id}: check "
-            f"`kalshi-portfolio orders` before sending it again (--client-order-id {client_order_id})"
+            f"; the order's client_order_id is {client_order_id}: check `kalshi-portfolio "
+            f"orders` before sending it again (--client-order-id {client_order_id})"
         )
-    return f"error: {name}: {message} ({hint})"
+    return f"error: {name}: {message} -- {hint}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

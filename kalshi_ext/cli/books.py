@@ -109,7 +109,8 @@ def pnl(
     deposits and withdrawals, per market, event or day."""
     import os
 
-    from kalshi_ext import ledger, pnl as pnl_module
+    from kalshi_ext import ledger
+    from kalshi_ext import pnl as pnl_module
 
     if chart is not None:
         _check_plot_extra()
@@ -136,9 +137,7 @@ def _check_plot_extra() -> None:
     import importlib.util
 
     if importlib.util.find_spec("matplotlib") is None:
-        raise click.UsageError(
-            "--chart needs matplotlib: pip install 'kalshi-portfolio[plot]'"
-        )
+        raise click.UsageError("--chart needs matplotlib: pip install 'kalshi-portfolio[plot]'")
 
 
 def _money(value: Decimal) -> str:
@@ -188,7 +187,6 @@ def _print_table(result: Any) -> None:
     table.add_section()
     table.add_row(*cells("total", result.total), style="bold")
     table.caption = (
-        "net = trading (closing trades) + settlement - fees; "
-        "deposits and withdrawals are not P&L"
+        "net = trading (closing trades) + settlement - fees; deposits and withdrawals are not P&L"
     )
     Console().print(table)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sys
 import uuid
-from decimal import Decimal
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import click

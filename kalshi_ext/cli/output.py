@@ -15,9 +15,7 @@ from typing import IO, Any
 from kalshi_ext.records import RecordShape
 
 
-def print_table(
-    title: str, model: type[Any], columns: Sequence[str], items: Iterable[Any]
-) -> None:
+def print_table(title: str, model: type[Any], columns: Sequence[str], items: Iterable[Any]) -> None:
     """Items as a rich table with the given API fields as columns (values as the API sent)."""
     from rich.console import Console
     from rich.table import Table

@@ -42,9 +42,7 @@ class Run:
     stderr: str
 
 
-def run_cli(
-    env: dict[str, str], *args: str, input: str | None = None, timeout: float = 120
-) -> Run:
+def run_cli(env: dict[str, str], *args: str, input: str | None = None, timeout: float = 120) -> Run:
     done = subprocess.run(
         [SCRIPT, *args],
         env=env,
@@ -83,9 +81,7 @@ def trade_history(exchange: LocalExchange, *, fills: int = 0) -> None:
             )  # fmt: skip
         # A partial fill: 3 more than the best ask level offers; the rest stays resting.
         price, size = exchange.book(THIRD_MARKET).asks[0]
-        client.create_order(
-            ticker=THIRD_MARKET, side="bid", count=size + 3, price=f"0.{price:02d}"
-        )
+        client.create_order(ticker=THIRD_MARKET, side="bid", count=size + 3, price=f"0.{price:02d}")
     exchange.settle_market(MARKET, "yes")
     exchange.settle_market(OTHER_MARKET, "yes")
     exchange.deposit(50_000)

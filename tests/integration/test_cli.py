@@ -18,8 +18,8 @@ from kalshi_ext.testing import LocalExchange
 from tests.integration.cli_support import (
     MARKET,
     SCRIPT,
-    Run,
     THIRD_MARKET,
+    Run,
     exchange_env,
     run_cli,
     trade_history,
@@ -257,7 +257,9 @@ def test_amend_decrease_cancel_and_cancel_all(fresh: LocalExchange) -> None:
     all_of_them = run_cli(env, "order", "cancel-all", "--yes")
     assert all_of_them.code == 0 and "2 resting orders" in all_of_them.stdout
     assert {o.order_id: o.status for o in fresh.orders} == {
-        first: "canceled", second: "canceled", third: "canceled"
+        first: "canceled",
+        second: "canceled",
+        third: "canceled",
     }
     assert run_cli(env, "order", "cancel-all", "--yes").stdout.strip() == "no resting orders"
 
@@ -331,7 +333,7 @@ def test_ctrl_c_during_export_exits_130_and_leaves_no_file(
         assert time.monotonic() < deadline and process.poll() is None
         time.sleep(0.05)
     process.send_signal(signal.SIGINT)
-    stdout, stderr = process.communicate(timeout=60)
+    _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130
     assert "Traceback" not in stderr and stderr.strip() == "interrupted"
     assert out.read_text() == "the previous export\n"  # untouched, and no partial file
@@ -368,7 +370,12 @@ def test_usage_and_configuration_errors_exit_2(fresh: LocalExchange) -> None:
     no_key = {k: v for k, v in env.items() if k != "KALSHI_KEY_ID"}
     missing = run_cli(no_key, "balance")
     assert missing.code == 2 and missing.stderr.startswith("error: KeyLoadError: ")
-    conflict = run_cli(dict(env, KALSHI_DEMO="1"), "--base-url", "https://api.elections.kalshi.com/trade-api/v2", "balance")
+    conflict = run_cli(
+        dict(env, KALSHI_DEMO="1"),
+        "--base-url",
+        "https://api.elections.kalshi.com/trade-api/v2",
+        "balance",
+    )
     assert conflict.code == 2 and conflict.stderr.startswith("error: ConfigError: ")
     local = run_cli(env, "--local", "--demo", "balance")
     assert local.code == 2 and "--local" in local.stderr

@@ -69,7 +69,7 @@ def api_rows(exchange: LocalExchange) -> dict[str, list[tuple[object, ...]]]:
             keys = [table.columns.index(k) for k in table.primary_key]
             rows[name] = sorted(
                 (tuple(int(v) if isinstance(v, bool) else v for v in row) for row in got),
-                key=lambda row: tuple(row[k] for k in keys),  # noqa: B023
+                key=lambda row: tuple(row[k] for k in keys),
             )
     return rows
 
@@ -202,7 +202,9 @@ def test_an_interrupted_walk_resumes_from_its_stored_cursor(tmp_path: Path) -> N
 
         pages_seen: list[int] = []
         with pytest.raises(Crash):
-            ledger.sync(client, connection, tables=["fills"], page_size=4, on_page=crash_after_three)
+            ledger.sync(
+                client, connection, tables=["fills"], page_size=4, on_page=crash_after_three
+            )
         assert connection.execute("SELECT COUNT(*) FROM fills").fetchone()[0] == 12
         (cursor,) = connection.execute("SELECT cursor FROM sync_state").fetchone()
         assert cursor
@@ -220,7 +222,9 @@ def test_an_interrupted_walk_resumes_from_its_stored_cursor(tmp_path: Path) -> N
         # The interrupted walk goes on from its cursor; then a new walk starts from the top.
         assert [c.get("start_cursor") for c in calls] == [cursor, None]
         assert report.pages >= total_pages - 3 + 1
-        assert report.new_rows == connection.execute("SELECT COUNT(*) FROM fills").fetchone()[0] - 12
+        assert (
+            report.new_rows == connection.execute("SELECT COUNT(*) FROM fills").fetchone()[0] - 12
+        )
         assert connection.execute("SELECT COUNT(*) FROM sync_state").fetchone()[0] == 0
         connection.close()
         assert dump(tmp_path / "ledger.sqlite")["fills"] == api_rows(exchange)["fills"]
