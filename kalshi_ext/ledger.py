@@ -132,17 +132,23 @@ CREATE TABLE withdrawals (
 );
 """
 
-# Version 2: the time and ticker indexes (version 1 ledgers had only primary keys).
-_MIGRATION_2 = """
-CREATE INDEX fills_time ON fills (time_s);
-CREATE INDEX fills_ticker ON fills (ticker, time_s);
-CREATE INDEX orders_time ON orders (time_s);
-CREATE INDEX orders_ticker ON orders (ticker, time_s);
-CREATE INDEX orders_status ON orders (status, time_s);
-CREATE INDEX settlements_time ON settlements (time_s);
-CREATE INDEX deposits_time ON deposits (time_s);
-CREATE INDEX withdrawals_time ON withdrawals (time_s);
-"""
+# Version 2: the time and ticker indexes (version 1 ledgers had only primary keys). The same
+# statements rebuild an index that an initial load dropped (see _walk).
+INDEXES: dict[str, tuple[str, ...]] = {
+    "fills": (
+        "CREATE INDEX IF NOT EXISTS fills_time ON fills (time_s)",
+        "CREATE INDEX IF NOT EXISTS fills_ticker ON fills (ticker, time_s)",
+    ),
+    "orders": (
+        "CREATE INDEX IF NOT EXISTS orders_time ON orders (time_s)",
+        "CREATE INDEX IF NOT EXISTS orders_ticker ON orders (ticker, time_s)",
+        "CREATE INDEX IF NOT EXISTS orders_status ON orders (status, time_s)",
+    ),
+    "settlements": ("CREATE INDEX IF NOT EXISTS settlements_time ON settlements (time_s)",),
+    "deposits": ("CREATE INDEX IF NOT EXISTS deposits_time ON deposits (time_s)",),
+    "withdrawals": ("CREATE INDEX IF NOT EXISTS withdrawals_time ON withdrawals (time_s)",),
+}
+_MIGRATION_2 = ";\n".join(statement for table in INDEXES.values() for statement in table)
 
 # MIGRATIONS[n] takes a ledger from version n to n + 1.
 MIGRATIONS: tuple[str, ...] = (_MIGRATION_1, _MIGRATION_2)
@@ -176,6 +182,7 @@ class LedgerTable:
     primary_key: tuple[str, ...]
     time_of: Callable[[Any], int]
     page_size: int
+    mutable: bool  # items change after they appear (an order's status): upserted, not ignored
     time_filter: bool  # the operation takes min_ts
     per_subaccount: bool  # the operation takes subaccount
     floor_sql: str  # the newest time known to be complete (before the overlap)
@@ -191,6 +198,8 @@ class LedgerTable:
         names = [*self.columns, "time_s"]
         quoted = ", ".join(f'"{name}"' for name in names)
         marks = ", ".join("?" for _ in names)
+        if not self.mutable:
+            return f'INSERT OR IGNORE INTO "{self.name}" ({quoted}) VALUES ({marks})'
         updates = ", ".join(
             f'"{name}" = excluded."{name}"' for name in names if name not in self.primary_key
         )
@@ -210,6 +219,7 @@ TABLES: dict[str, LedgerTable] = {
     for table in (
         LedgerTable(
             name="fills",
+            mutable=False,
             iterator="iter_fills",
             model_name="Fill",
             columns=(
@@ -241,6 +251,7 @@ TABLES: dict[str, LedgerTable] = {
         ),
         LedgerTable(
             name="orders",
+            mutable=True,
             iterator="iter_orders",
             model_name="Order",
             columns=(
@@ -285,6 +296,7 @@ TABLES: dict[str, LedgerTable] = {
         ),
         LedgerTable(
             name="settlements",
+            mutable=False,
             iterator="iter_settlements",
             model_name="Settlement",
             columns=(
@@ -311,6 +323,7 @@ TABLES: dict[str, LedgerTable] = {
         *(
             LedgerTable(
                 name=name,
+                mutable=True,  # a pending deposit or withdrawal is applied later
                 iterator=f"iter_{name}",
                 model_name=model_name,
                 columns=(
@@ -440,9 +453,12 @@ def sync(
     for name in tables:
         table = TABLES[name]
         report = TableReport(name)
+        count_rows = f'SELECT COUNT(*) FROM "{table.name}"'
+        before = connection.execute(count_rows).fetchone()[0]
         # An interrupted walk is finished first; then a new walk picks up what came since.
         while _walk(client, connection, table, report, subaccount, overlap_s, page_size, on_page):
             pass
+        report.new_rows = connection.execute(count_rows).fetchone()[0] - before
         reports.append(report)
     return reports
 
@@ -467,6 +483,10 @@ def _walk(
         cursor = None
         newest = connection.execute(table.floor_sql).fetchone()[0]
         floor = None if newest is None else max(0, newest - overlap_s)
+    # An initial load (an empty table) drops the table's secondary indexes with its first page
+    # and builds them with its last: one sort instead of 100,000 random B-tree inserts each.
+    # A load interrupted in between is resumed, and its last page builds them.
+    initial_load = saved is None and floor is None
     filters: dict[str, Any] = {}
     if table.per_subaccount:
         filters["subaccount"] = subaccount
@@ -478,7 +498,6 @@ def _walk(
     shape = RecordShape.of(table.model, table.columns)
     row, time_of = shape.row, table.time_of
     insert = table.insert_sql()
-    count_rows = f'SELECT COUNT(*) FROM "{table.name}"'
     for page in pager.pages():
         rows = []
         reached_floor = False
@@ -491,11 +510,13 @@ def _walk(
                 reached_floor = True
         done = reached_floor or not page.next_cursor
         with transaction(connection):
-            before = connection.execute(count_rows).fetchone()[0]
+            if initial_load and report.pages == 0 and not done:
+                _drop_indexes(connection, table.name)
             connection.executemany(insert, rows)
-            report.new_rows += connection.execute(count_rows).fetchone()[0] - before
             if done:
                 connection.execute("DELETE FROM sync_state WHERE table_name = ?", (table.name,))
+                for statement in INDEXES[table.name]:
+                    connection.execute(statement)
             else:
                 connection.execute(
                     "INSERT OR REPLACE INTO sync_state VALUES (?, ?, ?)",
@@ -508,3 +529,12 @@ def _walk(
         if done:
             break
     return saved is not None
+
+
+def _drop_indexes(connection: sqlite3.Connection, table: str) -> None:
+    names = connection.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+        (table,),
+    ).fetchall()
+    for (name,) in names:
+        connection.execute(f'DROP INDEX "{name}"')

@@ -98,12 +98,11 @@ def _csv_writer(spec: ExportKind, stream: IO[str]) -> Any:
     from kalshi_ext.records import RecordShape
 
     shape = RecordShape.of(_model(spec), target="csv")
-    writer = csv.writer(stream, lineterminator="\n")
-    writer.writerow(shape.columns)
-    rows = shape.rows
+    csv.writer(stream, lineterminator="\n").writerow(shape.columns)
+    lines = shape.csv_lines
 
     def write(items: Any) -> None:
-        writer.writerows(rows(items))
+        stream.write(lines(items))  # one write per page
 
     return write
 

@@ -172,6 +172,8 @@ def test_sigkill_at_random_points_then_rerun_gives_a_clean_runs_rows(tmp_path: P
         assert dump(killed) == dump(clean)
         connection = sqlite3.connect(killed)
         assert connection.execute("SELECT COUNT(*) FROM sync_state").fetchone()[0] == 0
+        indexes = {r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
+        assert indexes == {ix.split()[5] for table in ledger.INDEXES.values() for ix in table}
         connection.close()
 
 
