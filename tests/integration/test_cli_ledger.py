@@ -142,6 +142,10 @@ def test_sigkill_at_random_points_then_rerun_gives_a_clean_runs_rows(tmp_path: P
     with LocalExchange() as exchange:
         trade_history(exchange, fills=60)
         env = exchange_env(exchange)
+        # Slow each page a little, so that most of a run is its walk, not its start-up.
+        exchange.inject_fault(
+            method="GET", path="/portfolio/*", kind="delay", delay_s=0.04, times=100_000
+        )
         args = ["sync", "--page-size", "4"]
         clean = tmp_path / "clean.sqlite"
         started = time.monotonic()
@@ -158,7 +162,7 @@ def test_sigkill_at_random_points_then_rerun_gives_a_clean_runs_rows(tmp_path: P
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
-            time.sleep(rng.uniform(0.05, clean_run_s))
+            time.sleep(rng.uniform(0.3, clean_run_s))
             if process.poll() is None:
                 process.send_signal(signal.SIGKILL)
                 kills += 1
@@ -172,7 +176,12 @@ def test_sigkill_at_random_points_then_rerun_gives_a_clean_runs_rows(tmp_path: P
         assert dump(killed) == dump(clean)
         connection = sqlite3.connect(killed)
         assert connection.execute("SELECT COUNT(*) FROM sync_state").fetchone()[0] == 0
-        indexes = {r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
+        indexes = {
+            r[0]
+            for r in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+            )
+        }
         assert indexes == {ix.split()[5] for table in ledger.INDEXES.values() for ix in table}
         connection.close()
 
