@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 UPSTREAM ?= ../shared/upstream/kalshi-openapi-3.31.0.yaml
 SPEC := openapi/kalshi-portfolio.yaml
+WS_UPSTREAM ?= ../shared/upstream/kalshi-asyncapi-2.0.0.yaml
+WS_SPEC := openapi/kalshi-ws.yaml
 GENERATED := kalshi_generated
 # The generator runs ruff post-hooks: the venv's bin must come first on PATH.
 GEN_ENV := PATH="$(CURDIR)/$(BIN):$$PATH"
@@ -19,14 +21,15 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 regen: venv
-	$(GEN_ENV) $(BIN)/python scripts/regen.py $(SPEC) $(GENERATED)
+	$(GEN_ENV) $(BIN)/python scripts/regen.py $(SPEC) $(GENERATED) --ws $(WS_SPEC)
 
 update-spec: venv
 	$(BIN)/python scripts/derive_spec.py $(UPSTREAM) $(SPEC)
+	$(BIN)/python scripts/derive_asyncapi.py $(WS_UPSTREAM) $(WS_SPEC)
 	$(MAKE) regen
 
 check-generated: venv
-	$(GEN_ENV) $(BIN)/python scripts/regen.py --check $(SPEC) $(GENERATED)
+	$(GEN_ENV) $(BIN)/python scripts/regen.py --check $(SPEC) $(GENERATED) --ws $(WS_SPEC)
 
 lint: venv
 	$(BIN)/ruff check .

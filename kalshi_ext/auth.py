@@ -8,32 +8,47 @@ RSA-PSS-SHA256 (MGF1-SHA256, salt = digest length); Ed25519 keys sign the messag
 
 httpx runs `auth_flow` once per `client.send()`, so each attempt of a retry loop that goes
 back through `send()` is signed afresh with a new timestamp.
+
+A signature must not outlive its request (the body is not signed, so a copy could carry any
+body until it expires): once answered, a request's signature is withheld (`withhold_signature`),
+and `CrossOriginGuard` keeps the headers off a redirect to another origin.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import os
 import re
 import time
-from collections.abc import AsyncGenerator, Callable, Generator, Mapping
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Callable,
+    Generator,
+    Iterator,
+    Mapping,
+)
 from concurrent.futures import Executor
 from pathlib import Path
-from typing import NoReturn, Self
+from typing import Any, NoReturn, Self
 
+import attrs
 import httpx
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, padding, rsa
 
-from kalshi_ext.config import origin_of
+from kalshi_ext.config import RedactedHeaders, origin_of
 from kalshi_ext.errors import KalshiError
 
 __all__ = [
     "KEY_HEADER",
     "SIGNATURE_HEADER",
     "TIMESTAMP_HEADER",
+    "WITHHELD",
+    "CrossOriginGuard",
     "KalshiAuth",
     "KeyLoadError",
     "Passphrase",
@@ -44,6 +59,8 @@ __all__ = [
 KEY_HEADER = "KALSHI-ACCESS-KEY"
 TIMESTAMP_HEADER = "KALSHI-ACCESS-TIMESTAMP"
 SIGNATURE_HEADER = "KALSHI-ACCESS-SIGNATURE"
+AUTH_HEADERS = (KEY_HEADER, TIMESTAMP_HEADER, SIGNATURE_HEADER)
+WITHHELD = "[withheld]"  # the signature's value on a request once it has been sent
 
 KEY_ID_ENV = "KALSHI_KEY_ID"
 KEY_PATH_ENV = "KALSHI_PRIVATE_KEY_PATH"
@@ -210,7 +227,10 @@ class KalshiAuth(httpx.Auth):
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers.update(self.sign_headers(*self._signing_input(request)))
-        yield request
+        response = yield request
+        # Sent and answered. (A send that failed is withheld from by map_transport_error: a
+        # flow closed without an answer may be one a caller drives by hand, still to be sent.)
+        withhold_signature(request, response)
 
     async def async_auth_flow(
         self, request: httpx.Request
@@ -224,7 +244,8 @@ class KalshiAuth(httpx.Auth):
                 self._executor, self.sign_headers, method, raw_path
             )
         request.headers.update(headers)
-        yield request
+        response = yield request
+        withhold_signature(request, response)
 
     def _signing_input(self, request: httpx.Request) -> tuple[str, str]:
         """Check the request's origin against the bound one; return (method, raw path)."""
@@ -255,6 +276,82 @@ class KalshiAuth(httpx.Auth):
             "KalshiAuth holds a private key and cannot be pickled or copied; load it again "
             "where it is needed (KalshiAuth.from_key_path / from_env)"
         )
+
+
+def withhold_signature(request: httpx.Request, response: httpx.Response | None = None) -> None:
+    """Once a request is sent, replace its signature with WITHHELD and mask its headers' repr.
+
+    Kalshi does not sign the body: a signature that outlives its request (on an error, a
+    response, a redirect's next_request, in a log) could carry any body until it expires.
+    """
+    requests: list[httpx.Request | None] = [request]
+    if response is not None:
+        for seen in (*response.history, response):
+            with contextlib.suppress(RuntimeError):  # a response built without a request
+                requests.append(seen.request)
+            _release_connection_stream(seen)
+        requests.append(response.next_request)  # a redirect not followed, signature copied
+    for sent in requests:
+        if sent is None:
+            continue
+        headers = RedactedHeaders(sent.headers)
+        if SIGNATURE_HEADER in headers:
+            headers[SIGNATURE_HEADER] = WITHHELD
+        sent.headers = headers
+
+
+def _release_connection_stream(response: httpx.Response) -> None:
+    """Hold the body in memory, not on httpcore's stream: that stream keeps the request as it
+    went out, signature included, for as long as the response lives."""
+    try:
+        response.stream = httpx.ByteStream(response.content)
+    except httpx.ResponseNotRead:  # not read yet: let go of the stream once it is closed
+        response.stream = _ReleasingStream(response.stream)
+
+
+class _ReleasingStream(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A response stream that drops the stream it wraps when closed (see above)."""
+
+    def __init__(self, stream: httpx.SyncByteStream | httpx.AsyncByteStream) -> None:
+        self._stream: Any = stream
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self._stream if self._stream is not None else ()
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        if self._stream is not None:
+            async for chunk in self._stream:
+                yield chunk
+
+    def close(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            stream.close()
+
+    async def aclose(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            await stream.aclose()
+
+
+@attrs.frozen
+class CrossOriginGuard:
+    """An httpx request hook: a request to another origin than the client's (a redirect hop;
+    httpx does not run auth again for those) goes without KALSHI-ACCESS-* and extra_headers."""
+
+    origin: str
+    extra_headers: frozenset[str] = frozenset()
+
+    def __call__(self, request: httpx.Request) -> None:
+        if origin_of(request.url) == self.origin:
+            return
+        for name in (*AUTH_HEADERS, *self.extra_headers):
+            if name in request.headers:
+                del request.headers[name]
+
+    async def on_async_request(self, request: httpx.Request) -> None:
+        """The same hook for an httpx.AsyncClient (which awaits its hooks)."""
+        self(request)
 
 
 def _checked_key_id(key_id: object) -> str:

@@ -9,6 +9,7 @@ driver, on ``AsyncClient`` it returns a coroutine run by the async driver: one t
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import json
 import os
@@ -22,9 +23,9 @@ from typing import Any, Generic, Self, TypedDict, TypeVar, Unpack, overload
 
 import httpx
 
-from kalshi_ext.auth import KalshiAuth
-from kalshi_ext.config import ConfigError, KalshiConfig
-from kalshi_ext.errors import ClientClosedError
+from kalshi_ext.auth import CrossOriginGuard, KalshiAuth
+from kalshi_ext.config import ConfigError, KalshiConfig, RedactedHeaders
+from kalshi_ext.errors import ArgumentTypeError, ClientClosedError
 from kalshi_ext.flow import (
     AsyncSend,
     Clock,
@@ -35,9 +36,16 @@ from kalshi_ext.flow import (
     send_async,
     send_sync,
 )
-from kalshi_ext.operations import CallContext, Detailed, OperationInfo, operation_flow
+from kalshi_ext.operations import (
+    CallContext,
+    Detailed,
+    OperationInfo,
+    keyword_only_error,
+    operation_flow,
+)
 from kalshi_ext.orders import (
     DEFAULT_TICK,
+    ORDER_DEFAULTED,
     batch_create_orders_flow,
     create_order_flow,
     normalize_amend,
@@ -113,10 +121,12 @@ class SyncCall(Generic[T]):
     def __init__(self, client: Client, factory: FlowFactory[T], name: str) -> None:
         self._client, self._factory, self.__name__ = client, factory, name
 
-    def __call__(self, **arguments: Any) -> T:
-        return self.detailed(**arguments).parsed
+    def __call__(self, *positional: object, **arguments: Any) -> T:
+        return self.detailed(*positional, **arguments).parsed
 
-    def detailed(self, **arguments: Any) -> Detailed[T]:
+    def detailed(self, *positional: object, **arguments: Any) -> Detailed[T]:
+        if positional:
+            raise keyword_only_error(self.__name__, positional, ORDER_DEFAULTED)
         return self._client._run(self._factory(self._client._context, arguments))
 
 
@@ -124,10 +134,12 @@ class AsyncCall(Generic[T]):
     def __init__(self, client: AsyncClient, factory: FlowFactory[T], name: str) -> None:
         self._client, self._factory, self.__name__ = client, factory, name
 
-    async def __call__(self, **arguments: Any) -> T:
-        return (await self.detailed(**arguments)).parsed
+    async def __call__(self, *positional: object, **arguments: Any) -> T:
+        return (await self.detailed(*positional, **arguments)).parsed
 
-    async def detailed(self, **arguments: Any) -> Detailed[T]:
+    async def detailed(self, *positional: object, **arguments: Any) -> Detailed[T]:
+        if positional:
+            raise keyword_only_error(self.__name__, positional, ORDER_DEFAULTED)
         return await self._client._run(self._factory(self._client._context, arguments))
 
 
@@ -230,11 +242,11 @@ def _batch_create_orders(
     tick_size = arguments.pop("tick_size", DEFAULT_TICK)
     orders = arguments.pop("orders", None)
     if arguments:
-        raise TypeError(
+        raise ArgumentTypeError(
             f"batch_create_orders() takes orders=, retry=, tick_size=; got {sorted(arguments)}"
         )
     if orders is None:
-        raise TypeError("batch_create_orders() needs orders=[{...}, ...]")
+        raise ArgumentTypeError("batch_create_orders() needs orders=[{...}, ...]")
     return batch_create_orders_flow(ctx, orders, retry=retry, tick_size=tick_size)
 
 
@@ -412,6 +424,17 @@ class _ClientBase(PortfolioOperations):
             options["limits"] = self.config.limits
         return options
 
+    def _redirect_guard(self) -> CrossOriginGuard:
+        """Keeps KALSHI-ACCESS-* and extra_headers off a redirect to another origin, which
+        `client.http` follows when a caller asks it to."""
+        return CrossOriginGuard(self.config.origin, frozenset(self.config.extra_headers))
+
+    @staticmethod
+    def _redact_headers(http: httpx.Client | httpx.AsyncClient) -> None:
+        # httpx rebuilds the client's headers as a plain Headers; its repr would show
+        # extra_headers' values.
+        http._headers = RedactedHeaders(http.headers)
+
     def _bind_generated(self, http: httpx.Client | httpx.AsyncClient) -> AuthenticatedClient:
         generated = AuthenticatedClient(
             base_url=self.config.base_url, token="", follow_redirects=False
@@ -426,11 +449,27 @@ class _ClientBase(PortfolioOperations):
         return f"{type(self).__name__}(base_url={self.config.base_url!r}, auth={self.auth!r})"
 
 
+def _check_options(client: str, options: dict[str, Any]) -> None:
+    """Refuse options a client does not take; a KalshiConfig field is pointed to config=."""
+    for name in options.keys() - ClientOptions.__optional_keys__:
+        if name in {field.name for field in dataclasses.fields(KalshiConfig)}:
+            raise ArgumentTypeError(
+                f"{client}() takes no {name}=: pass config=KalshiConfig({name}=...) "
+                "(or KalshiConfig.demo(...) / KalshiConfig.production(...))"
+            )
+        raise ArgumentTypeError(
+            f"{client}() got an unexpected argument {name}=; it takes key_id=, "
+            "private_key_path= or private_key=, transport=, sleep=, "
+            f"{'signing_threads=, ' if client == 'AsyncClient' else ''}"
+            f"{', '.join(f'{option}=' for option in sorted(ClientOptions.__optional_keys__))}"
+        )
+
+
 def _resolve_config(config: KalshiConfig | None, demo: bool) -> KalshiConfig:
     if config is None:
         return KalshiConfig.demo() if demo else KalshiConfig()
     if not isinstance(config, KalshiConfig):
-        raise TypeError(f"config must be a KalshiConfig, not {type(config).__name__}")
+        raise ArgumentTypeError(f"config must be a KalshiConfig, not {type(config).__name__}")
     if demo and config.is_production:
         raise ConfigError(
             "demo=True conflicts with a production base_url in config; use KalshiConfig.demo(...)"
@@ -448,14 +487,14 @@ def _resolve_auth(
     credentials = (key_id, private_key_path, private_key, passphrase)
     if auth is not None:
         if any(value is not None for value in credentials):
-            raise TypeError(
+            raise ArgumentTypeError(
                 "pass either auth= or key_id= with private_key_path=/private_key=, not both"
             )
         if not isinstance(auth, KalshiAuth):
-            raise TypeError(f"auth must be a KalshiAuth, not {type(auth).__name__}")
+            raise ArgumentTypeError(f"auth must be a KalshiAuth, not {type(auth).__name__}")
         return auth
     if key_id is None or (private_key_path is None) == (private_key is None):
-        raise TypeError(
+        raise ArgumentTypeError(
             "pass key_id= with exactly one of private_key_path= or private_key= (PEM), "
             "or auth=KalshiAuth(...), or use Client.from_env()"
         )
@@ -478,11 +517,17 @@ class Client(_ClientBase):
         sleep: Callable[[float], None] = time.sleep,
         **options: Unpack[ClientOptions],
     ) -> None:
+        _check_options("Client", dict(options))
         super().__init__(key_id, private_key_path, private_key, **options)
         self._sleep = sleep
         self.http = httpx.Client(
-            auth=self.auth, transport=transport, http2=self.config.http2, **self._http_options()
+            auth=self.auth,
+            transport=transport,
+            http2=self.config.http2,
+            event_hooks={"request": [self._redirect_guard()]},
+            **self._http_options(),
         )
+        self._redact_headers(self.http)
         self.generated = self._bind_generated(self.http)
         self._send: SyncSend = functools.partial(send_sync, self.http)
 
@@ -520,6 +565,7 @@ class AsyncClient(_ClientBase):
         signing_threads: int = 2,
         **options: Unpack[ClientOptions],
     ) -> None:
+        _check_options("AsyncClient", dict(options))
         super().__init__(key_id, private_key_path, private_key, **options)
         self._sleep = sleep
         # cryptography releases the GIL while signing: a small pool puts a second core to work.
@@ -530,8 +576,10 @@ class AsyncClient(_ClientBase):
             auth=self.auth,
             transport=transport or pool,
             http2=self.config.http2,
+            event_hooks={"request": [self._redirect_guard().on_async_request]},
             **self._http_options(),
         )
+        self._redact_headers(self.http)
         self.generated = self._bind_generated(self.http)
         self._send: AsyncSend = functools.partial(send_async, self.http)
         if pool is not None:

@@ -26,6 +26,7 @@ __all__ = [
     "ConfigError",
     "FrozenHeaders",
     "KalshiConfig",
+    "RedactedHeaders",
     "origin_of",
 ]
 
@@ -53,6 +54,27 @@ _ENV_FALSE = frozenset({"", "0", "false", "no", "off"})
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
 _AUTH_HEADER_PREFIX = "kalshi-access-"
+# Headers that frame the message or the connection: the HTTP client sets them from the request
+# itself, and a second value desynchronises the connection (Content-Length: 0 on a POST) or
+# sends both framings (Transfer-Encoding). Hop-by-hop ones (RFC 9110 7.6.1) are the client's too;
+# Proxy-Authorization would go to Kalshi, not to a proxy; Expect waits for an answer httpx never
+# awaits; Content-Encoding would describe a body that is not encoded.
+FRAMING_HEADERS = frozenset(
+    {
+        "host",
+        "content-length",
+        "transfer-encoding",
+        "content-encoding",
+        "connection",
+        "keep-alive",
+        "proxy-connection",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "upgrade",
+        "expect",
+    }
+)
 _URL_FORBIDDEN = re.compile(r"[\x00-\x20\x7f]")
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 
@@ -84,6 +106,37 @@ class FrozenHeaders(Mapping[str, str]):
     def __repr__(self) -> str:
         masked = dict.fromkeys(self._headers, "***")
         return f"FrozenHeaders({masked!r})"
+
+
+class RedactedHeaders(httpx.Headers):
+    """httpx.Headers whose repr shows the values of well-known harmless headers only.
+
+    Used for ``client.http.headers`` (they hold extra_headers) and for every request once sent
+    (it held KALSHI-ACCESS-*), so a logged or printed request shows no secret.
+    """
+
+    SHOWN: frozenset[str] = frozenset(
+        {
+            "accept",
+            "accept-encoding",
+            "connection",
+            "content-length",
+            "content-type",
+            "host",
+            "transfer-encoding",
+            "user-agent",
+        }
+    )
+
+    def __repr__(self) -> str:
+        shown = [
+            (name, value if name.lower() in self.SHOWN else "[secret]")
+            for name, value in self.multi_items()
+        ]
+        names = [name.lower() for name, _ in shown]
+        if len(set(names)) == len(names):
+            return f"{type(self).__name__}({dict(shown)!r})"
+        return f"{type(self).__name__}({shown!r})"
 
 
 def origin_of(url: str | httpx.URL) -> str:
@@ -350,7 +403,10 @@ def _check_url(
     if _URL_FORBIDDEN.search(url):
         raise ConfigError(f"{name} contains whitespace or control characters")
     url = url.rstrip("/")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # urllib's only complaint: an unbalanced '[' or ']'
+        raise ConfigError(f"{name} has an unbalanced '[' or ']' in its host") from None
     if parts.scheme not in schemes:
         raise ConfigError(f"{name} must start with {secure}:// (got scheme {parts.scheme!r})")
     if "@" in parts.netloc:
@@ -364,6 +420,7 @@ def _check_url(
         parts.port  # noqa: B018 (parsing the port is the check)
     except ValueError:
         raise ConfigError(f"{name} has an invalid port") from None
+    host = _host_as_sent(name, url, host)
 
     is_loopback = host in LOOPBACK_HOSTS
     if not (is_loopback or host in OFFICIAL_HOSTS or allow_unknown):
@@ -380,6 +437,33 @@ def _check_url(
     if host in OFFICIAL_HOSTS and parts.path != official_path:
         raise ConfigError(f"{name} path for {host} must be {official_path!r} (got {parts.path!r})")
     return url
+
+
+def _host_as_sent(name: str, url: str, host: str) -> str:
+    """The host httpx connects to, which must be the host urllib reads (the policy's and the
+    WebSocket client's parser): a URL the two read differently is refused, not guessed at."""
+    if "%" in host:  # urllib reads '%' as an IPv6 zone separator, httpx as part of the name
+        raise ConfigError(f"{name} host must not be percent-encoded or carry an IPv6 zone")
+    try:
+        parsed = httpx.URL(url)
+        parsed.host  # noqa: B018 - httpx decodes an IDNA host here (e.g. when it sends)
+        sent = parsed.raw_host.decode("ascii").lower()
+    except (httpx.InvalidURL, ValueError, UnicodeError) as exc:
+        # httpx's reason quotes only the part it cannot read (a host or a port), never the path.
+        reason = str(exc)[:80]
+        raise ConfigError(
+            f"{name} is not a URL the HTTP client can send to ({reason}); check its host and port"
+        ) from None
+    try:
+        read = host.encode("idna").decode("ascii").lower() if not host.isascii() else host
+    except UnicodeError:
+        read = host
+    if sent != read.lower():
+        raise ConfigError(
+            f"{name} host is ambiguous: it reads as {host[:60]!r} and as {sent[:60]!r}; "
+            "write the host plainly (ASCII, or an IPv6 address in brackets)"
+        )
+    return sent
 
 
 def _check_pairing(base_url: str, ws_base_url: str) -> None:
@@ -422,15 +506,26 @@ def _check_headers(headers: object) -> FrozenHeaders:
     for name, value in headers.items():
         if not isinstance(name, str) or not _HEADER_NAME.fullmatch(name):
             raise ConfigError(f"extra_headers name {name!r} is not a valid HTTP header name")
-        lowered = name.lower()
-        if lowered.startswith(_AUTH_HEADER_PREFIX):
+        # Compared as servers read them: case ignored, and '_' as '-' (a WSGI or CGI server
+        # turns both into HTTP_KALSHI_ACCESS_KEY, merging a forged header into the real one).
+        normalised = name.lower().replace("_", "-")
+        if normalised.startswith(_AUTH_HEADER_PREFIX):
             raise ConfigError(
-                f"extra_headers may not set {name!r}: KALSHI-ACCESS-* headers are made by "
-                "KalshiAuth when it signs each request"
+                f"extra_headers may not set {name!r}: KALSHI-ACCESS-* headers (in any case, "
+                "with '-' or '_') are made by KalshiAuth when it signs each request"
             )
-        if lowered in seen:
-            raise ConfigError(f"extra_headers names {name!r} twice (header names ignore case)")
-        seen.add(lowered)
+        if normalised in FRAMING_HEADERS:
+            raise ConfigError(
+                f"extra_headers may not set {name!r}: the HTTP client sets the headers that "
+                "frame a request and its connection (Host, Content-Length, Transfer-Encoding, "
+                "Connection and the other hop-by-hop headers)"
+            )
+        if normalised in seen:
+            raise ConfigError(
+                f"extra_headers names {name!r} twice (header names ignore case, and servers "
+                "may read '_' as '-')"
+            )
+        seen.add(normalised)
         if not isinstance(value, str) or not _HEADER_VALUE.fullmatch(value):
             raise ConfigError(
                 f"extra_headers[{name!r}] must be a str of printable ASCII without CR/LF"

@@ -14,15 +14,19 @@
     ├── APIConnectionError              no response: connect, read, write or protocol failure
     │   └── APITimeoutError             an httpx timeout or the whole call's total_timeout spent
     ├── ResponseValidationError         an unusable 2xx: not JSON, wrong shape, error envelope
-    └── PaginationError                 a cursor walk that cannot go on (a cursor seen twice)
+    ├── PaginationError                 a cursor walk that cannot go on (a cursor seen twice)
+    └── InvalidArgumentError            a bad argument, refused before sending (also ValueError)
+        └── ArgumentTypeError           ... of the wrong type or name (also TypeError)
 
 :func:`make_status_error` is the one place that turns a response into an exception.
 No error keeps the request or its headers (they carry the signature): only the method, the path
-without its query, and the response's body (truncated) and request id.
+without its query, and the response's body and request id. ``str()`` of an error is bounded (a
+server's message and request id are cut); the whole body stays on ``content``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import http
 import json
 import time
@@ -38,12 +42,14 @@ __all__ = [
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
+    "ArgumentTypeError",
     "AuthenticationError",
     "BadRequestError",
     "BatchIncompleteError",
     "ClientClosedError",
     "ConflictError",
     "ErrorBody",
+    "InvalidArgumentError",
     "KalshiError",
     "NotFoundError",
     "PaginationError",
@@ -84,6 +90,11 @@ _EXTRA_PHRASES: Final[Mapping[int, str]] = {
 }
 
 _DETAILS_IN_STR: Final = 200  # characters of a string `details` shown by str(APIStatusError)
+# Characters of the server's message, code and request id shown by str(): a server (or a proxy)
+# can send megabytes, and str(error) goes to logs. The attributes keep them whole.
+_MESSAGE_IN_STR: Final = 500
+_CODE_IN_STR: Final = 100
+_REQUEST_ID_IN_STR: Final = 100
 _ENVELOPE_KEYS: Final = frozenset({"code", "message", "details", "service"})
 
 
@@ -122,6 +133,21 @@ class KalshiError(Exception):
         return (_rebuild, (type(self), self.args, dict(self.__dict__)))
 
 
+class InvalidArgumentError(KalshiError, ValueError):
+    """An argument of a call is invalid (a price off the tick, an unknown enum value, ...); it
+    was refused before anything was sent. The message says what to pass instead."""
+
+
+class ArgumentTypeError(InvalidArgumentError, TypeError):
+    """An argument has the wrong type, or a call got an argument it does not take."""
+
+
+def _capped(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}…[{len(text)} characters in all]"
+
+
 def _path_only(path: str | None) -> str | None:
     return None if path is None else path.split("?", 1)[0]
 
@@ -131,7 +157,11 @@ def _where(method: str | None, path: str | None) -> str:
 
 
 class APIStatusError(KalshiError):
-    """The API answered with a non-2xx status. Subclasses name the common statuses."""
+    """The API answered with a non-2xx status. Subclasses name the common statuses.
+
+    ``body`` is the start of the response body as text (bounded, for logs); ``content`` is the
+    whole body as received, for a message longer than ``str()`` shows.
+    """
 
     status_code: int
     reason_phrase: str
@@ -142,6 +172,7 @@ class APIStatusError(KalshiError):
     method: str | None
     path: str | None
     body: str
+    content: bytes
 
     def __init__(
         self,
@@ -155,6 +186,7 @@ class APIStatusError(KalshiError):
         path: str | None = None,
         body: str = "",
         reason_phrase: str | None = None,
+        content: bytes = b"",
     ) -> None:
         self.status_code = status_code
         self.reason_phrase = reason_phrase or status_phrase(status_code)
@@ -165,11 +197,16 @@ class APIStatusError(KalshiError):
         self.method = method
         self.path = _path_only(path)
         self.body = body
+        self.content = content
         super().__init__(str(self))
 
     def __str__(self) -> str:
         text = f"{self.status_code} {self.reason_phrase}"
-        said = [part for part in (self.code, self.message) if part]
+        said = [
+            _capped(part, limit)
+            for part, limit in ((self.code, _CODE_IN_STR), (self.message, _MESSAGE_IN_STR))
+            if part
+        ]
         if said and not (self.code is None and self.message == self.reason_phrase):
             text += ": " + ": ".join(said)
         if isinstance(self.details, str) and self.details.strip():
@@ -179,14 +216,18 @@ class APIStatusError(KalshiError):
             text += f"; details: {details}"
         where = _where(self.method, self.path)
         if self.request_id:
-            where += f", request id {self.request_id}"
+            where += f", request id {_capped(self.request_id, _REQUEST_ID_IN_STR)}"
         return f"{text} ({where})"
 
     def __repr__(self) -> str:
+        code = None if self.code is None else _capped(self.code, _CODE_IN_STR)
+        request_id = (
+            None if self.request_id is None else _capped(self.request_id, _REQUEST_ID_IN_STR)
+        )
         return (
-            f"{type(self).__name__}(status_code={self.status_code!r}, code={self.code!r}, "
-            f"message={self.message!r}, method={self.method!r}, path={self.path!r}, "
-            f"request_id={self.request_id!r})"
+            f"{type(self).__name__}(status_code={self.status_code!r}, code={code!r}, "
+            f"message={_capped(self.message, _MESSAGE_IN_STR)!r}, method={self.method!r}, "
+            f"path={self.path!r}, request_id={request_id!r})"
         )
 
 
@@ -196,6 +237,15 @@ class BadRequestError(APIStatusError):
 
 class AuthenticationError(APIStatusError):
     """401: the key id, timestamp or signature was refused."""
+
+    HINT: Final = (
+        "usual causes: a demo key used on production (or a production key on demo), a key id "
+        "that does not belong to the private key file, or a system clock off by more than a "
+        "few seconds (each signature carries a timestamp)"
+    )
+
+    def __str__(self) -> str:
+        return f"{super().__str__()}; {self.HINT}"
 
 
 class PermissionDeniedError(APIStatusError):
@@ -282,6 +332,7 @@ class ResponseValidationError(KalshiError):
     path: str | None
     reason: str
     body: str
+    content: bytes
 
     def __init__(
         self,
@@ -291,12 +342,14 @@ class ResponseValidationError(KalshiError):
         method: str | None = None,
         path: str | None = None,
         body: str = "",
+        content: bytes = b"",
     ) -> None:
         self.status_code = status_code
         self.reason = reason
         self.method = method
         self.path = _path_only(path)
         self.body = body
+        self.content = content
         super().__init__(str(self))
 
     @classmethod
@@ -309,6 +362,7 @@ class ResponseValidationError(KalshiError):
             method=method,
             path=path,
             body=_body_text(response),
+            content=_content(response),
         )
 
     def __str__(self) -> str:
@@ -466,11 +520,15 @@ def _request_line(response: httpx.Response) -> tuple[str | None, str | None]:
     return request.method, path
 
 
-def _body_text(response: httpx.Response) -> str:
+def _content(response: httpx.Response) -> bytes:
     try:
-        content = response.content
+        return response.content
     except httpx.ResponseNotRead:
-        return ""
+        return b""
+
+
+def _body_text(response: httpx.Response) -> str:
+    content = _content(response)
     text = content[:BODY_LIMIT].decode("utf-8", errors="replace")
     if len(content) > BODY_LIMIT:
         text += f"…[truncated, {len(content)} bytes in all]"
@@ -495,10 +553,7 @@ def make_status_error(
     response's Retry-After / retry-after-ms headers.
     """
     status = response.status_code
-    try:
-        content = response.content
-    except httpx.ResponseNotRead:
-        content = b""
+    content = _content(response)
     body = parse_error_body(content)
     method, path = _request_line(response)
     fields: dict[str, Any] = {
@@ -511,6 +566,7 @@ def make_status_error(
         "method": method,
         "path": path,
         "body": _body_text(response),
+        "content": content,
     }
     if status == 429:
         if retry_after is None:
@@ -534,8 +590,16 @@ def map_transport_error(
     """Map an httpx failure (no response) to APIConnectionError, or APITimeoutError for timeouts.
 
     The message names the exception class; it never quotes request headers. The caller raises
-    the result ``from exc`` so the original stays reachable as ``__cause__``.
+    the result ``from exc`` so the original stays reachable as ``__cause__``: the request httpx
+    keeps on it has its signature withheld first (Kalshi does not sign the body, so a signature
+    that outlives its request could carry any body until it expires).
     """
+    # Imported here: auth.py builds on this module, not the other way round.
+    from kalshi_ext.auth import withhold_signature
+
+    if isinstance(exc, httpx.RequestError):
+        with contextlib.suppress(RuntimeError):  # an httpx error raised without a request
+            withhold_signature(exc.request)
     name = type(exc).__name__
     if isinstance(exc, _WITHHELD_MESSAGES):
         message = f"{name}: the request could not be sent as built (details withheld)"

@@ -7,20 +7,24 @@ here: one line in the client's table.
 
 from __future__ import annotations
 
+import enum
 import functools
 import importlib
 import inspect
 import json
+import pkgutil
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from types import ModuleType
 from typing import Any, Generic, TypeVar
 
 import attrs
 import httpx
 
-from kalshi_ext.decoding import decoder_for
+from kalshi_ext.decoding import decoder_for, model_hints, union_members
 from kalshi_ext.errors import (
+    ArgumentTypeError,
+    InvalidArgumentError,
     KalshiError,
     ResponseValidationError,
     looks_like_error_envelope,
@@ -89,6 +93,101 @@ class OperationInfo:
             f.name for f in attrs.fields(self.body_model) if f.name != "additional_properties"
         )
 
+    @functools.cached_property
+    def body_enums(self) -> Mapping[str, type[enum.Enum]]:
+        """The body fields whose value is one of an enum's values, by field name."""
+        if self.body_model is None:
+            return {}
+        return {
+            name: member
+            for name, annotation in model_hints(self.body_model).items()
+            for member in union_members(annotation)
+            if isinstance(member, type) and issubclass(member, enum.Enum)
+        }
+
+
+# Arguments of API v1 (and of other Kalshi clients) that v2's order bodies do not take.
+_MOVED_ARGUMENTS: Mapping[str, str] = {
+    "action": "API v2 replaced yes/no + action with side='bid' (buy YES) or side='ask' (sell YES)",
+    "yes_price": "API v2 takes price= (the YES price in dollars, or an int in cents)",
+    "no_price": "API v2 takes price= (the YES price) with side='bid' or 'ask'",
+    "type": "API v2 orders are all limit orders: give price= and time_in_force=",
+}
+
+
+def _choices(values: list[str]) -> str:
+    quoted = [repr(value) for value in values]
+    if len(quoted) <= 2:
+        return " or ".join(quoted)
+    return ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
+def check_body_fields(op: OperationInfo, fields: Mapping[str, Any], where: str) -> None:
+    """Refuse body fields op does not take, then enum fields holding none of their values."""
+    _refuse_unknown(op, set(fields) - op.body_fields(), where)
+    for name, kind in op.body_enums.items():
+        value = fields.get(name)
+        if value is None or isinstance(value, Unset | kind):
+            continue
+        values = [member.value for member in kind]
+        if value in values:
+            continue
+        if set(values) == {"bid", "ask"}:  # the book side, which replaced v1's yes/no + action
+            raise InvalidArgumentError(
+                f"{where}: {name} must be 'bid' or 'ask' (got {_shown(value)}); API v2 replaced "
+                "yes/no + action: 'bid' buys YES, 'ask' sells YES"
+            )
+        raise InvalidArgumentError(
+            f"{where}: {name} must be {_choices(values)} (got {_shown(value)})"
+        )
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
+@functools.cache
+def fixed_path_segments() -> frozenset[str]:
+    """Every literal segment of the API's paths ("orders", "batched", "queue_positions", ...),
+    read from the generated operations' URL templates, so it follows the spec on `make regen`.
+
+    An id equal to one would make its URL another route (order_id="batched" turns
+    DELETE .../orders/{order_id} into batch-cancel), so build_request refuses such ids.
+    """
+    package = importlib.import_module("kalshi_generated.api.portfolio")
+    segments: set[str] = set()
+    for module_info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"{package.__name__}.{module_info.name}")
+        for template in url_templates(module):
+            segments.update(s for s in template.split("/") if s and not s.startswith("{"))
+    return frozenset(segments)
+
+
+def url_templates(module: ModuleType) -> list[str]:
+    """The URL template(s) of a generated operation: the path literals of its _get_kwargs."""
+    constants = module._get_kwargs.__code__.co_consts
+    return [c for c in constants if isinstance(c, str) and c.startswith("/")]
+
+
+def keyword_only_error(
+    name: str, positional: Collection[object], defaulted: Collection[str] = ()
+) -> ArgumentTypeError:
+    """The error for an operation called with positional arguments: it names the keywords."""
+    op = OperationInfo.load(name)
+    required_fields = op.required_body_fields() - set(defaulted)
+    body_order = [f.name for f in attrs.fields(op.body_model)] if op.body_model else []
+    needed = [n for n in op.required if n != "body"] + [
+        n for n in body_order if n in required_fields
+    ]
+    text = f"{name}() takes keyword arguments only (got {len(positional)} positional)"
+    if needed:
+        text += f": call it as {name}({', '.join(f'{n}=...' for n in needed)})"
+    else:
+        known = sorted(op.parameters | op.body_fields())
+        text += f"; it takes: {', '.join(f'{n}=' for n in known) or 'no arguments'}"
+    return ArgumentTypeError(text)
+
 
 def _models(annotation: Any) -> list[type[Any]]:
     """The attrs model classes named in a (union) annotation."""
@@ -127,45 +226,50 @@ class Detailed(Generic[T]):
 
 def build_request(op: OperationInfo, arguments: Mapping[str, Any]) -> Send:
     """The request for op, from keyword arguments: parameters by name, body fields by name
-    (or a whole ``body=`` model or dict). Unknown names raise TypeError listing the known ones."""
+    (or a whole ``body=`` model or dict). What is wrong is refused before anything is sent, with
+    ArgumentTypeError (unknown or missing names, wrong types) or InvalidArgumentError (values)."""
     arguments = dict(arguments)
+    where = f"{op.name}()"
     call: dict[str, Any] = {
         name: arguments.pop(name) for name in list(arguments) if name in op.parameters
     }
     if op.body_model is not None:
         body = arguments.pop("body", None)
         if body is None:
-            unknown = set(arguments) - op.body_fields()
-            _refuse_unknown(op, unknown)
             body = {key: value for key, value in arguments.items() if not isinstance(value, Unset)}
             arguments = {}
         if isinstance(body, Mapping):
-            _refuse_unknown(op, set(body) - op.body_fields())
+            check_body_fields(op, body, where)
             missing_fields = sorted(op.required_body_fields() - set(body))
             if missing_fields:
-                raise TypeError(
-                    f"{op.name}() missing required field(s): {', '.join(missing_fields)}"
+                raise ArgumentTypeError(
+                    f"{where} missing required field(s): {', '.join(missing_fields)}"
                 )
             try:
                 body = op.body_model.from_dict(dict(body))
             except (KeyError, TypeError, AttributeError) as exc:
-                raise TypeError(
-                    f"{op.name}(): bad request field: {type(exc).__name__} {exc}"
+                raise ArgumentTypeError(
+                    f"{where}: bad request field: {type(exc).__name__} {exc}"
                 ) from None
             except ValueError as exc:
-                raise ValueError(f"{op.name}(): bad request field: {exc}") from None
+                raise InvalidArgumentError(f"{where}: bad request field: {exc}") from None
         if not isinstance(body, op.body_model):
-            raise TypeError(f"{op.name}: body must be a {op.body_model.__name__} or a dict")
+            raise ArgumentTypeError(f"{op.name}: body must be a {op.body_model.__name__} or a dict")
         call["body"] = body
-    _refuse_unknown(op, set(arguments))
+    _refuse_unknown(op, set(arguments), where)
     missing = [name for name in op.required if name not in call]
     if missing:
-        raise TypeError(f"{op.name}() missing required argument(s): {', '.join(missing)}")
+        raise ArgumentTypeError(f"{where} missing required argument(s): {', '.join(missing)}")
     for name in op.path_parameters & call.keys():
         # "." and ".." are dot segments: httpx would resolve them into another route (an order
-        # id "." turns DELETE .../orders/{id} into cancel-all).
-        if str(call[name]) in ("", ".", ".."):
-            raise ValueError(f"{op.name}(): {name}={call[name]!r} is not a valid id")
+        # id "." turns DELETE .../orders/{id} into cancel-all); an id equal to a fixed segment
+        # of the API's paths is another route already.
+        value = str(call[name])
+        if value in ("", ".", "..") or value in fixed_path_segments():
+            raise InvalidArgumentError(
+                f"{where}: {name}={_shown(call[name])} is not a valid id (it would address "
+                "another route)"
+            )
     kwargs = op.module._get_kwargs(**call)
     params = {k: v for k, v in kwargs.get("params", {}).items() if v is not UNSET and v is not None}
     return Send(
@@ -177,12 +281,13 @@ def build_request(op: OperationInfo, arguments: Mapping[str, Any]) -> Send:
     )
 
 
-def _refuse_unknown(op: OperationInfo, unknown: set[str]) -> None:
+def _refuse_unknown(op: OperationInfo, unknown: set[str], where: str) -> None:
     if unknown:
         known = sorted(op.parameters | op.body_fields())
-        raise TypeError(
-            f"{op.name}() got unexpected argument(s) {', '.join(sorted(unknown))}; "
-            f"it takes: {', '.join(known)}"
+        hints = [_MOVED_ARGUMENTS[name] for name in sorted(unknown) if name in _MOVED_ARGUMENTS]
+        raise ArgumentTypeError(
+            f"{where} got unexpected argument(s) {', '.join(sorted(unknown))}; "
+            f"it takes: {', '.join(known)}" + "".join(f"; {hint}" for hint in hints)
         )
 
 

@@ -11,7 +11,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import (
+    ROUND_HALF_EVEN,
+    Context,
+    Decimal,
+    DivisionByZero,
+    InvalidOperation,
+    Overflow,
+    localcontext,
+)
 from typing import Any
 
 import attrs
@@ -20,7 +28,9 @@ from kalshi_ext.errors import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
+    ArgumentTypeError,
     BatchIncompleteError,
+    InvalidArgumentError,
     KalshiError,
     RateLimitError,
     ResponseValidationError,
@@ -31,6 +41,7 @@ from kalshi_ext.operations import (
     Detailed,
     OperationInfo,
     build_request,
+    check_body_fields,
     parse_response,
 )
 from kalshi_ext.pagination import PAGED, CursorWalk, PageRequest
@@ -39,19 +50,29 @@ from kalshi_generated.models import BatchCreateOrdersV2Response, CreateOrderV2Re
 from kalshi_generated.types import Unset
 
 PRICE_MIN, PRICE_MAX = Decimal("0.01"), Decimal("0.99")
+PRICE_STEP = Decimal("0.0001")  # the wire's prices have 4 decimal places
 DEFAULT_TICK = Decimal("0.01")
 COUNT_STEP = Decimal("0.01")  # fixed-point counts have 0.01 granularity
+# Far above any position limit; it keeps every count's arithmetic exact (28 digits).
+MAX_COUNT = Decimal(10) ** 15
 # Defaults for the two fields the API requires on every order.
 DEFAULT_TIME_IN_FORCE = "good_till_canceled"
 DEFAULT_SELF_TRADE_PREVENTION = "taker_at_cross"
+ORDER_DEFAULTED = frozenset({"client_order_id", "time_in_force", "self_trade_prevention_type"})
 LOOKUP_SLACK_S = 60  # orders are searched from this long before the first attempt (clock skew)
+# Our own context: a caller's decimal.getcontext() (precision, traps) must not change the wire.
+_EXACT = Context(
+    prec=28, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, DivisionByZero, Overflow]
+)
+_EXAMPLES = {"price": "'0.56' or Decimal('0.56')", "tick_size": "'0.01' or Decimal('0.01')"}
 
 
 def _decimal(value: object, what: str) -> Decimal:
     if isinstance(value, bool | float):
-        raise TypeError(
+        example = _EXAMPLES.get(what, "'10' or Decimal('10')")
+        raise ArgumentTypeError(
             f"{what} must be a Decimal, str or int, not {type(value).__name__} "
-            "(a float cannot hold a price exactly: pass '0.56' or Decimal('0.56'))"
+            f"(a float cannot hold a {what} exactly: pass {example})"
         )
     if isinstance(value, Decimal):
         number = value
@@ -59,11 +80,11 @@ def _decimal(value: object, what: str) -> Decimal:
         try:
             number = Decimal(value.strip())
         except InvalidOperation:
-            raise ValueError(f"{what} {value!r} is not a number") from None
+            raise InvalidArgumentError(f"{what} {value[:40]!r} is not a number") from None
     else:
-        raise TypeError(f"{what} must be a Decimal, str or int, not {type(value).__name__}")
+        raise ArgumentTypeError(f"{what} must be a Decimal, str or int, not {type(value).__name__}")
     if not number.is_finite():
-        raise ValueError(f"{what} must be finite, got {value!r}")
+        raise InvalidArgumentError(f"{what} must be finite, got {value!r}")
     return number
 
 
@@ -71,59 +92,98 @@ def price_to_wire(price: Decimal | str | int, *, tick_size: Decimal | str = DEFA
     """A price as the wire's fixed-point dollar string ("0.5600").
 
     Decimal and str are dollars; an int is cents (56 -> "0.5600"), as in Kalshi's integer prices.
-    Refuses prices outside $0.01-$0.99 and prices off the market's tick (default $0.01).
+    Refuses prices outside $0.01-$0.99 and prices off the market's tick (default $0.01); a bad
+    price or tick raises InvalidArgumentError (a ValueError), or ArgumentTypeError for a float.
     """
-    if isinstance(price, int) and not isinstance(price, bool):
-        dollars = Decimal(price) / 100
-    else:
-        dollars = _decimal(price, "price")
-    tick = _decimal(tick_size, "tick_size")
-    if tick <= 0:
-        raise ValueError(f"tick_size must be positive, got {tick_size!r}")
-    if not PRICE_MIN <= dollars <= PRICE_MAX:
-        raise ValueError(f"price {price!r} is outside ${PRICE_MIN}-${PRICE_MAX}")
-    if dollars % tick != 0:
-        raise ValueError(f"price {price!r} is not a multiple of the tick size ${tick}")
-    if dollars != dollars.quantize(Decimal("0.0001")):
-        raise ValueError(f"price {price!r} has more than 4 decimal places")
-    return str(dollars.quantize(Decimal("0.0001")))
+    with localcontext(_EXACT):
+        if isinstance(price, int) and not isinstance(price, bool):
+            dollars = Decimal(price).scaleb(-2)  # exact for any int, unlike a division
+        else:
+            dollars = _decimal(price, "price")
+        tick = _decimal(tick_size, "tick_size")
+        if tick <= 0:
+            raise InvalidArgumentError(f"tick_size must be positive, got {tick_size!r}")
+        if not PRICE_STEP <= tick <= PRICE_MAX:
+            raise InvalidArgumentError(
+                f"tick_size must be from ${PRICE_STEP} (prices have 4 decimal places) to "
+                f"${PRICE_MAX}, got {_shown(tick_size)}"
+            )
+        if not PRICE_MIN <= dollars <= PRICE_MAX:
+            raise InvalidArgumentError(
+                f"price {_shown(price)} is outside ${PRICE_MIN}-${PRICE_MAX}"
+            )
+        # Both are bounded now, so the remainder is exact.
+        if dollars % tick != 0:
+            raise InvalidArgumentError(
+                f"price {_shown(price)} is not a multiple of the tick size ${tick}"
+            )
+        if dollars != dollars.quantize(PRICE_STEP):
+            raise InvalidArgumentError(f"price {_shown(price)} has more than 4 decimal places")
+        return str(dollars.quantize(PRICE_STEP))
 
 
 def count_to_wire(
     count: Decimal | str | int, *, what: str = "count", allow_zero: bool = False
 ) -> str:
-    """A contract count as the wire's fixed-point string ("10.00"); 0.01 granularity."""
-    number = (
-        Decimal(count)
-        if isinstance(count, int) and not isinstance(count, bool)
-        else _decimal(count, what)
-    )
-    if number < 0 or (number == 0 and not allow_zero):
-        raise ValueError(f"{what} must be positive, got {count!r}")
-    if number % COUNT_STEP != 0:
-        raise ValueError(f"{what} {count!r} is finer than the 0.01 contract granularity")
-    return str(number.quantize(COUNT_STEP))
+    """A contract count as the wire's fixed-point string ("10.00"); 0.01 granularity, below
+    MAX_COUNT. A bad count raises InvalidArgumentError (a ValueError), or ArgumentTypeError."""
+    with localcontext(_EXACT):
+        number = (
+            Decimal(count)
+            if isinstance(count, int) and not isinstance(count, bool)
+            else _decimal(count, what)
+        )
+        if number < 0 or (number == 0 and not allow_zero):
+            raise InvalidArgumentError(f"{what} must be positive, got {_shown(count)}")
+        if number >= MAX_COUNT:
+            raise InvalidArgumentError(
+                f"{what} {_shown(count)} is too large: a count must be below {MAX_COUNT:,f}"
+            )
+        # An exact test (a remainder can underflow to 0 for a count like 1e-999999999).
+        wire = number.quantize(COUNT_STEP)
+        if wire != number:
+            raise InvalidArgumentError(
+                f"{what} {_shown(count)} is finer than the 0.01 contract granularity"
+            )
+        return str(wire)
+
+
+def _shown(value: object) -> str:
+    """A value for a message, cut short (an int may have thousands of digits)."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:40] + "…"
 
 
 def normalize_order(
-    order: Mapping[str, Any], *, tick_size: Decimal | str = DEFAULT_TICK
+    order: Mapping[str, Any],
+    *,
+    tick_size: Decimal | str = DEFAULT_TICK,
+    operation: str = "create_order()",
 ) -> dict[str, Any]:
-    """An order's fields ready for the wire: exact strings, defaults, and a client_order_id."""
+    """An order's fields ready for the wire: exact strings, defaults, and a client_order_id.
+
+    Unknown fields and bad enum values are refused first, then missing ones, then the values.
+    """
+    if not isinstance(order, Mapping):
+        raise ArgumentTypeError(
+            f"{operation}: each order must be a dict of fields, not {type(order).__name__}"
+        )
     fields = {
         key: value
         for key, value in order.items()
         if value is not None and not isinstance(value, Unset)
     }
+    check_body_fields(OperationInfo.load("create_order"), fields, operation)
     for required in ("ticker", "side", "count", "price"):
         if required not in fields:
-            raise TypeError(f"an order needs {required}=")
+            raise ArgumentTypeError(f"an order needs {required}=")
     fields["price"] = price_to_wire(fields["price"], tick_size=tick_size)
     fields["count"] = count_to_wire(fields["count"])
     fields.setdefault("time_in_force", DEFAULT_TIME_IN_FORCE)
     fields.setdefault("self_trade_prevention_type", DEFAULT_SELF_TRADE_PREVENTION)
     client_order_id = fields.setdefault("client_order_id", str(uuid.uuid4()))
     if not isinstance(client_order_id, str) or not client_order_id:
-        raise ValueError("client_order_id must be a non-empty str")
+        raise InvalidArgumentError("client_order_id must be a non-empty str")
     return fields
 
 
@@ -140,7 +200,7 @@ def normalize_amend(arguments: Mapping[str, Any]) -> dict[str, Any]:
 def normalize_decrease(arguments: Mapping[str, Any]) -> dict[str, Any]:
     fields = dict(arguments)
     if ("reduce_by" in fields) == ("reduce_to" in fields):
-        raise TypeError("decrease_order needs exactly one of reduce_by= or reduce_to=")
+        raise ArgumentTypeError("decrease_order needs exactly one of reduce_by= or reduce_to=")
     if "reduce_by" in fields:
         fields["reduce_by"] = count_to_wire(fields["reduce_by"], what="reduce_by")
     if "reduce_to" in fields:
@@ -247,7 +307,7 @@ def create_order_flow(
 ) -> Flow[Detailed[CreateOrderV2Response]]:
     """Place one order; after an unclear outcome, find it by client_order_id before failing."""
     if not isinstance(retry, bool):
-        raise TypeError(f"retry must be True or False, not {retry!r}")
+        raise ArgumentTypeError(f"retry must be True or False, not {retry!r}")
     fields = normalize_order(arguments, tick_size=tick_size)
     op = OperationInfo.load("create_order")
     request = build_request(op, fields)
@@ -327,14 +387,19 @@ def batch_create_orders_flow(
     Raises BatchIncompleteError when some orders end placed and others not (or unknown).
     """
     if not isinstance(retry, bool):
-        raise TypeError(f"retry must be True or False, not {retry!r}")
+        raise ArgumentTypeError(f"retry must be True or False, not {retry!r}")
     if isinstance(orders, str | bytes | Mapping) or not isinstance(orders, Sequence) or not orders:
-        raise TypeError("batch_create_orders needs orders= as a non-empty list of order dicts")
-    normalized = [normalize_order(order, tick_size=tick_size) for order in orders]
+        raise ArgumentTypeError(
+            "batch_create_orders needs orders= as a non-empty list of order dicts"
+        )
+    normalized = [
+        normalize_order(order, tick_size=tick_size, operation=f"batch_create_orders() orders[{i}]")
+        for i, order in enumerate(orders)
+    ]
     by_cid = {order["client_order_id"]: order for order in normalized}
     ids = list(by_cid)
     if len(ids) != len(normalized):
-        raise ValueError("every order in a batch needs its own client_order_id")
+        raise InvalidArgumentError("every order in a batch needs its own client_order_id")
     op = OperationInfo.load("batch_create_orders")
     started = ctx.clock.monotonic()
     since_s = int(ctx.clock.wall()) - LOOKUP_SLACK_S

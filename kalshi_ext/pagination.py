@@ -16,7 +16,12 @@ import attrs
 import httpx
 
 from kalshi_ext.decoding import decoder_for, model_hints, union_members
-from kalshi_ext.errors import PaginationError, ResponseValidationError
+from kalshi_ext.errors import (
+    ArgumentTypeError,
+    InvalidArgumentError,
+    PaginationError,
+    ResponseValidationError,
+)
 from kalshi_ext.flow import Flow
 from kalshi_ext.operations import (
     MODEL_ERRORS,
@@ -213,22 +218,24 @@ class PageRequest:
         for name in ("cursor", "limit"):
             if name in filters:
                 hint = "start_cursor=" if name == "cursor" else "page_size="
-                raise TypeError(f"iter_*: pass {hint} instead of {name}=")
+                raise ArgumentTypeError(f"iter_*: pass {hint} instead of {name}=")
         if page_size is not None and (
             isinstance(page_size, bool)
             or not isinstance(page_size, int)
             or not 1 <= page_size <= paged.max_page_size
         ):
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"page_size must be an int from 1 to {paged.max_page_size} for "
                 f"{paged.operation}, got {page_size!r}"
             )
         if max_items is not None and (
             isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 0
         ):
-            raise ValueError(f"max_items must be a non-negative int or None, got {max_items!r}")
+            raise InvalidArgumentError(
+                f"max_items must be a non-negative int or None, got {max_items!r}"
+            )
         if start_cursor is not None and not isinstance(start_cursor, str):
-            raise TypeError("start_cursor must be a str (a page's next_cursor) or None")
+            raise ArgumentTypeError("start_cursor must be a str (a page's next_cursor) or None")
         return cls(paged, dict(filters), page_size, start_cursor or None, max_items)
 
     def page_flow(self, ctx: CallContext, cursor: str | None) -> Flow[Page[Any]]:

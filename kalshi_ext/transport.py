@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from kalshi_ext.auth import KalshiAuth
 
 RawHeaders = Any  # aiohttp's raw_headers: a tuple of (bytes, bytes) pairs
+httpx_logger = logging.getLogger("httpx")  # the logger httpx's clients write request lines to
 
 # Ordered: the first matching class wins, so subclasses come before their bases.
 _BEFORE_SENDING: tuple[tuple[type[BaseException], type[httpx.TransportError]], ...] = (
@@ -71,7 +73,8 @@ class KalshiAiohttpTransport(AiohttpTransport):
             # Pairs, not the httpx.Headers: aiohttp copies a mapping key by key, and each
             # httpx.Headers lookup decodes every header (~60 decodes per request).
             request.headers.multi_items(),
-            request.content or None,
+            # aread: a redirect's request (follow_redirects=True) carries its body as a stream.
+            await request.aread() or None,
             connect_timeout=timeout.get("connect"),
             read_timeout=timeout.get("read"),
         )
@@ -132,8 +135,13 @@ class KalshiAiohttpTransport(AiohttpTransport):
             mapped = map_aiohttp_error(exc)
             if mapped is None:  # pragma: no cover - every listed class maps
                 raise
-            raise mapped from exc
-        return response.status, response.raw_headers, body
+            if not isinstance(exc, aiohttp.ClientResponseError):
+                raise mapped from exc
+        else:
+            return response.status, response.raw_headers, body
+        # Outside the except block: a ClientResponseError keeps the request's headers (the
+        # signature) in its request_info, so it is made neither the cause nor the context.
+        raise mapped
 
 
 class AiohttpSender:
@@ -189,4 +197,21 @@ class AiohttpSender:
             total_timeout=action.deadline,
         )
         request = httpx.Request(action.method, url)  # named by errors and Detailed.response
-        return httpx.Response(status, headers=raw_headers, content=body, request=request)
+        response = httpx.Response(
+            status,
+            headers=raw_headers,
+            content=body,
+            request=request,
+            extensions={"http_version": b"HTTP/1.1"},
+        )
+        # The line httpx's client logs for every request, so both clients log alike.
+        if httpx_logger.isEnabledFor(logging.INFO):
+            httpx_logger.info(
+                'HTTP Request: %s %s "%s %d %s"',
+                request.method,
+                request.url,
+                response.http_version,
+                response.status_code,
+                response.reason_phrase,
+            )
+        return response

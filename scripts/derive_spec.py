@@ -145,13 +145,18 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-def load_document(path: Path) -> dict[str, Any]:
+def read_yaml(path: Path) -> Any:
+    """The parsed file; a DerivationError when it cannot be read or is not YAML/JSON."""
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise DerivationError(f"cannot read: {exc.strerror}") from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise DerivationError(f"not YAML or JSON: {type(exc).__name__}") from None
+
+
+def load_document(path: Path) -> dict[str, Any]:
+    document = read_yaml(path)
     if not isinstance(document, dict) or not str(document.get("openapi", "")).startswith("3.0"):
         raise DerivationError("not an OpenAPI 3.0 document (no 'openapi: 3.0.x' field)")
     if not isinstance(document.get("paths"), dict):

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""Regenerate kalshi_generated/ from the derived spec, or check that it is up to date.
+"""Regenerate kalshi_generated/ from the derived specs, or check that it is up to date.
 
-Usage: regen.py [--check] SPEC PACKAGE_DIR
+Usage: regen.py [--check] SPEC PACKAGE_DIR [--ws WS_SPEC]
 
 The generator (openapi-python-client, pinned in pyproject.toml) writes into a temporary directory;
 the package is then replaced whole, so a file the spec no longer produces does not linger. With
+--ws, the WebSocket message document (scripts/derive_asyncapi.py) is generated the same way and
+its models and types land in PACKAGE_DIR/ws (it has no endpoints, so no client is kept). With
 --check nothing is written: any difference from the committed package is listed and exits 1.
 """
 
@@ -44,6 +46,19 @@ def generate(spec: Path, into: Path) -> Path:
     return package
 
 
+WS_INIT = '"""Models of Kalshi\'s WebSocket portfolio messages (from openapi/kalshi-ws.yaml)."""\n'
+
+
+def generate_ws(spec: Path, into: Path, package: Path) -> None:
+    """Generate the WebSocket document's models into package/ws (models/ and types.py only)."""
+    fresh = generate(spec, into / "ws-build")
+    target = package / "ws"
+    target.mkdir()
+    shutil.copytree(fresh / "models", target / "models")
+    shutil.copy2(fresh / "types.py", target / "types.py")
+    (target / "__init__.py").write_text(WS_INIT, encoding="utf-8")
+
+
 def differences(expected: Path, actual: Path) -> list[str]:
     """Relative paths that differ between two trees (missing on either side, or other bytes)."""
 
@@ -71,9 +86,12 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="compare, write nothing")
     parser.add_argument("spec", type=Path)
     parser.add_argument("package", type=Path)
+    parser.add_argument("--ws", type=Path, help="the derived WebSocket document")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kalshi-regen-") as tmp:
         fresh = generate(args.spec.resolve(), Path(tmp))
+        if args.ws is not None:
+            generate_ws(args.ws.resolve(), Path(tmp), fresh)
         if args.check:
             diff = (
                 differences(fresh, args.package) if args.package.is_dir() else ["missing package"]

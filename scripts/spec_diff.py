@@ -1,12 +1,18 @@
 #!/usr/bin/env python3
-"""Drift report: what changed in the /portfolio endpoints between two Kalshi OpenAPI documents.
+"""Drift report: what changed between two Kalshi OpenAPI documents, or two AsyncAPI documents.
 
 Usage: spec_diff.py OLD.yaml NEW.yaml
 
-Lists operations added and removed, and for operations present in both, the parameters, request
-body fields, response fields and enum values added, removed or changed. Operations are matched by
-METHOD + path, so a route that moved shows as one removal and one addition. Exit status: 0 when
-nothing changed, 1 when something did, 2 on bad input.
+OpenAPI: lists /portfolio operations added and removed, and for operations present in both, the
+parameters, request body fields, response fields and enum values added, removed or changed.
+Operations are matched by METHOD + path, so a route that moved shows as one removal and one
+addition.
+
+AsyncAPI (both files have an `asyncapi` field): lists channels added and removed, and for
+channels present in both, the messages added or removed and each message's payload fields and
+enum values added, removed or changed. The `root` channel carries the commands, replies and
+errors, so their drift shows there. Exit status: 0 when nothing changed, 1 when something did,
+2 on bad input.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from derive_asyncapi import load_asyncapi
 from derive_spec import HTTP_METHODS, DerivationError, load_document
 
 # A flattened schema: dotted field path -> short description of its type ("string/date-time",
@@ -75,7 +82,10 @@ class Resolver:
 
 
 def describe(schema: dict[str, Any]) -> str:
-    text = str(schema.get("type", "object" if "properties" in schema else "any"))
+    kind = schema.get("type", "object" if "properties" in schema else "any")
+    text = "|".join(map(str, kind)) if isinstance(kind, list) else str(kind)
+    if "const" in schema:
+        text += f" const={schema['const']}"
     if "format" in schema:
         text += f"/{schema['format']}"
     if "enum" in schema:
@@ -123,25 +133,72 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> Iterator[str]:
         before = operation_fields(old_resolver, old_ops[key])
         after = operation_fields(new_resolver, new_ops[key])
         for what in before:
-            was, now = before[what], after[what]
-            for name in sorted(was.keys() - now.keys()):
-                yield f"- {key}: {what} removed: {name}"
-            for name in sorted(now.keys() - was.keys()):
-                yield f"+ {key}: {what} added: {name} ({now[name]})"
-            for name in sorted(was.keys() & now.keys()):
-                if was[name] == now[name]:
-                    continue
-                added, removed = (
-                    enum_values(now[name]) - enum_values(was[name]),
-                    enum_values(was[name]) - enum_values(now[name]),
-                )
-                if added or removed:
-                    for value in sorted(added):
-                        yield f"+ {key}: {what} {name}: enum value added: {value}"
-                    for value in sorted(removed):
-                        yield f"- {key}: {what} {name}: enum value removed: {value}"
-                else:
-                    yield f"~ {key}: {what} changed: {name}: {was[name]} -> {now[name]}"
+            yield from field_drift(key, what, before[what], after[what])
+
+
+def field_drift(key: str, what: str, was: Fields, now: Fields) -> Iterator[str]:
+    for name in sorted(was.keys() - now.keys()):
+        yield f"- {key}: {what} removed: {name}"
+    for name in sorted(now.keys() - was.keys()):
+        yield f"+ {key}: {what} added: {name} ({now[name]})"
+    for name in sorted(was.keys() & now.keys()):
+        if was[name] == now[name]:
+            continue
+        added, removed = (
+            enum_values(now[name]) - enum_values(was[name]),
+            enum_values(was[name]) - enum_values(now[name]),
+        )
+        if added or removed:
+            for value in sorted(added):
+                yield f"+ {key}: {what} {name}: enum value added: {value}"
+            for value in sorted(removed):
+                yield f"- {key}: {what} {name}: enum value removed: {value}"
+        else:
+            yield f"~ {key}: {what} changed: {name}: {was[name]} -> {now[name]}"
+
+
+def channel_messages(resolver: Resolver, channel: dict[str, Any]) -> dict[str, Fields]:
+    """Message key -> flattened payload fields, for one AsyncAPI channel."""
+    return {
+        name: resolver.flatten(resolver.deref(message).get("payload", {}))
+        for name, message in sorted(channel.get("messages", {}).items())
+    }
+
+
+def compare_asyncapi(old: dict[str, Any], new: dict[str, Any]) -> Iterator[str]:
+    old_channels, new_channels = old["channels"], new["channels"]
+    for name in sorted(old_channels.keys() - new_channels.keys()):
+        yield f"- channel removed: {name}"
+    for name in sorted(new_channels.keys() - old_channels.keys()):
+        yield f"+ channel added: {name}"
+    old_resolver, new_resolver = Resolver(old), Resolver(new)
+    for name in sorted(old_channels.keys() & new_channels.keys()):
+        before = channel_messages(old_resolver, old_channels[name])
+        after = channel_messages(new_resolver, new_channels[name])
+        for message in sorted(before.keys() - after.keys()):
+            yield f"- channel {name}: message removed: {message}"
+        for message in sorted(after.keys() - before.keys()):
+            yield f"+ channel {name}: message added: {message}"
+        for message in sorted(before.keys() & after.keys()):
+            yield from field_drift(
+                f"channel {name}", f"{message} field", before[message], after[message]
+            )
+
+
+def load_pair(old_path: Path, new_path: Path) -> tuple[dict[str, Any], dict[str, Any], bool]:
+    """Both documents, and whether they are AsyncAPI (both must be the same kind)."""
+    if "asyncapi" in _peek(old_path) or "asyncapi" in _peek(new_path):
+        return load_asyncapi(old_path), load_asyncapi(new_path), True
+    return load_document(old_path), load_document(new_path), False
+
+
+def _peek(path: Path) -> str:
+    """The first lines of a file, to tell AsyncAPI from OpenAPI before parsing."""
+    try:
+        with path.open(encoding="utf-8", errors="replace") as handle:
+            return "".join(handle.readline() for _ in range(20))
+    except OSError:
+        return ""
 
 
 def main(argv: list[str]) -> int:
@@ -149,13 +206,14 @@ def main(argv: list[str]) -> int:
         print("usage: spec_diff.py OLD.yaml NEW.yaml", file=sys.stderr)
         return 2
     try:
-        old, new = load_document(Path(argv[1])), load_document(Path(argv[2]))
+        old, new, is_asyncapi = load_pair(Path(argv[1]), Path(argv[2]))
     except DerivationError as exc:
         print(f"spec_diff: {exc}", file=sys.stderr)
         return 2
     versions = [str(d.get("info", {}).get("version", "?")) for d in (old, new)]
-    lines = list(compare(old, new))
-    print(f"/portfolio drift {versions[0]} -> {versions[1]}: {len(lines)} change(s)")
+    lines = list(compare_asyncapi(old, new) if is_asyncapi else compare(old, new))
+    what = "WebSocket" if is_asyncapi else "/portfolio"
+    print(f"{what} drift {versions[0]} -> {versions[1]}: {len(lines)} change(s)")
     print("\n".join(lines))
     return 1 if lines else 0
 

@@ -1,4 +1,4 @@
-"""Test support for kalshi_ext: LocalExchange, a local Kalshi /portfolio exchange over HTTP."""
+"""Test support for kalshi_ext: LocalExchange, a local Kalshi exchange over HTTP and WebSocket."""
 
 from __future__ import annotations
 

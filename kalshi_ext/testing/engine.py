@@ -19,6 +19,9 @@ The model, kept small but coherent (nothing here knows about HTTP):
   netted against it, which is stricter than Kalshi).
 - Orders from "other traders" only exist in the books; the account's own orders, fills,
   positions and settlements are what the /portfolio API reports.
+- Every change to the account's orders, fills, positions and order groups is told to
+  `Engine.listener` (the WebSocket side of the local exchange) as an `EngineEvent`, after the
+  change is recorded: a fill is in `Engine.fills` before anyone hears of it.
 """
 
 from __future__ import annotations
@@ -39,6 +42,11 @@ Outcome = Literal["yes", "no"]
 TimeInForce = Literal["fill_or_kill", "good_till_canceled", "immediate_or_cancel"]
 SelfTradePrevention = Literal["taker_at_cross", "maker"]
 OrderStatus = Literal["resting", "canceled", "executed"]
+GroupEventType = Literal["created", "triggered", "reset", "deleted", "limit_updated"]
+# Kalshi's user_order `last_update_reason` values this engine produces.
+UpdateReason = Literal[
+    "Trade", "Amend", "Decrease", "SelfTradeCancel", "ExpiryCancel", "CloseCancel"
+]
 
 GROUP_WINDOW_S = 15.0
 MAX_SUBACCOUNT = 63
@@ -274,6 +282,45 @@ class Market:
 
 
 @frozen
+class OrderChanged:
+    """One of the account's orders was created or changed (status, counts, price)."""
+
+    user_id: str
+    order: Order
+    reason: UpdateReason | None
+
+
+@frozen
+class FillBooked:
+    """A fill of one of the account's orders, with the order and the position after it."""
+
+    user_id: str
+    fill: Fill
+    order: Order
+    position: Position
+
+
+@frozen
+class PositionChanged:
+    """A position changed without a fill (settlement)."""
+
+    user_id: str
+    position: Position
+
+
+@frozen
+class GroupChanged:
+    user_id: str
+    group: OrderGroup
+    event_type: GroupEventType
+    ts_ms: int
+
+
+# The objects inside are live engine state: a listener must copy what it keeps, before returning.
+EngineEvent = OrderChanged | FillBooked | PositionChanged | GroupChanged
+
+
+@frozen
 class Execution:
     """What one placement or amend did right away."""
 
@@ -334,6 +381,8 @@ class Engine:
         self.withdrawals: list[CashMovement] = []
         self.target_allocations: list[tuple[int, int]] = []
         self.resting_margin_reservation = "sum"
+        # Told of every change to the account, synchronously, under the caller's lock.
+        self.listener: Callable[[EngineEvent], None] | None = None
         self._seed_books(now)
 
     # ---- ids, time ----------------------------------------------------------------------
@@ -343,6 +392,17 @@ class Engine:
 
     def _next_seq(self) -> int:
         return next(self._seq)
+
+    def _emit(self, event: EngineEvent) -> None:
+        if self.listener is not None:
+            self.listener(event)
+
+    def _order_changed(self, order: Order, reason: UpdateReason | None) -> None:
+        if order.is_own:
+            self._emit(OrderChanged(self.user_id, order, reason))
+
+    def _group_changed(self, group: OrderGroup, event_type: GroupEventType) -> None:
+        self._emit(GroupChanged(self.user_id, group, event_type, int(self.now() * 1000)))
 
     def now(self) -> float:
         return self._clock()
@@ -413,7 +473,7 @@ class Engine:
         now = self.now()
         for order in [o for o in self._resting.values() if o.expiration_ts is not None]:
             if order.expiration_ts is not None and order.expiration_ts <= now:
-                self._cancel(order, now)
+                self._cancel(order, now, "ExpiryCancel")
 
     # ---- orders -------------------------------------------------------------------------
 
@@ -478,6 +538,7 @@ class Engine:
             group.order_ids.append(order.order_id)
         execution = self._execute(market, order, plan, now)
         self._finish(market, order, rest=rests, now=now)
+        self._order_changed(order, "Trade" if execution.fill_count else None)
         return execution
 
     def amend_order(
@@ -549,9 +610,11 @@ class Engine:
             order.expiration_ts = expiration_ts or None
         order.last_update = now
         if not plan.steps and order.order_id in self._resting:
+            self._order_changed(order, "Amend")
             return Execution(order, 0, 0, 0, int(now * 1000))
         execution = self._execute(market, order, plan, now)
         self._finish(market, order, rest=not plan.halted, now=now)
+        self._order_changed(order, "Amend")
         return execution
 
     def decrease_order(
@@ -572,10 +635,11 @@ class Engine:
                 raise invalid(f"reduce_to must be below the remaining count {order.remaining}")
             target = reduce_to
         if target == 0:
-            self._cancel(order, now)
+            self._cancel(order, now, "Decrease")
         else:
             order.remaining = target
             order.last_update = now
+            self._order_changed(order, "Decrease")
         return order
 
     def cancel_order(self, order_id: str, subaccount: int) -> tuple[Order, int]:
@@ -601,17 +665,20 @@ class Engine:
         self.account(subaccount)
         group = OrderGroup(self._next_seq(), self._new_id(), subaccount, contracts_limit)
         self.groups[group.group_id] = group
+        self._group_changed(group, "created")
         return group
 
     def delete_group(self, group_id: str, subaccount: int) -> None:
         group = self.group(group_id, subaccount)
         self._cancel_group_orders(group)
         del self.groups[group_id]
+        self._group_changed(group, "deleted")
 
     def reset_group(self, group_id: str, subaccount: int) -> None:
         group = self.group(group_id, subaccount)
         group.matches.clear()
         group.triggered = False
+        self._group_changed(group, "reset")
 
     def trigger_group(self, group_id: str, subaccount: int) -> None:
         self._trigger(self.group(group_id, subaccount))
@@ -619,12 +686,14 @@ class Engine:
     def update_group_limit(self, group_id: str, subaccount: int, contracts_limit: int) -> None:
         group = self.group(group_id, subaccount)
         group.contracts_limit = contracts_limit
+        self._group_changed(group, "limit_updated")
         if group.matched(self.now()) >= contracts_limit:
             self._trigger(group)
 
     def _trigger(self, group: OrderGroup) -> None:
         group.triggered = True
         self._cancel_group_orders(group)
+        self._group_changed(group, "triggered")
 
     def _cancel_group_orders(self, group: OrderGroup) -> None:
         now = self.now()
@@ -639,7 +708,7 @@ class Engine:
         now = self.now()
         market = self._open_market(ticker)
         for order in [*market.bids, *market.asks]:
-            self._cancel(order, now)
+            self._cancel(order, now, "CloseCancel")
         market.result = result
         settled = []
         for position in [p for p in self.positions.values() if p.ticker == ticker]:
@@ -670,6 +739,7 @@ class Engine:
             )
             self.settlements.append(settlement)
             settled.append(settlement)
+            self._emit(PositionChanged(self.user_id, position))
         return settled
 
     def deposit(self, amount_cents: int) -> CashMovement:
@@ -864,7 +934,7 @@ class Engine:
 
     def _execute(self, market: Market, taker: Order, plan: _Plan, now: float) -> Execution:
         for maker in plan.self_trade_cancels:
-            self._cancel(maker, now)
+            self._cancel(maker, now, "SelfTradeCancel")
         touched: list[OrderGroup] = []
         price_total = fees = filled = 0
         for maker, count in plan.steps:
@@ -878,6 +948,7 @@ class Engine:
                 market.remove(maker)
                 maker.status = "executed"
                 self._resting.pop(maker.order_id, None)
+            self._order_changed(maker, "Trade")
             taker.fill_count += count
             taker.remaining -= count
             taker.last_update = now
@@ -908,13 +979,14 @@ class Engine:
         order.remaining = 0
         order.status = "executed" if order.fill_count == order.initial_count else "canceled"
 
-    def _cancel(self, order: Order, now: float) -> int:
+    def _cancel(self, order: Order, now: float, reason: UpdateReason | None = None) -> int:
         reduced = order.remaining
         self.markets[order.ticker].remove(order)
         self._resting.pop(order.order_id, None)
         order.remaining = 0
         order.status = "canceled"
         order.last_update = now
+        self._order_changed(order, reason)
         return reduced
 
     def _own_fill(
@@ -934,21 +1006,21 @@ class Engine:
         account.updated = now
         position.fees_paid_cents += fee
         position.updated = now
-        self.fills.append(
-            Fill(
-                seq=self._next_seq(),
-                fill_id=self._new_id(),
-                order_id=order.order_id,
-                ticker=order.ticker,
-                side=order.side,
-                price=price,
-                count=count,
-                is_taker=is_taker,
-                fee_cents=fee,
-                created=now,
-                subaccount=order.subaccount,
-            )
+        fill = Fill(
+            seq=self._next_seq(),
+            fill_id=self._new_id(),
+            order_id=order.order_id,
+            ticker=order.ticker,
+            side=order.side,
+            price=price,
+            count=count,
+            is_taker=is_taker,
+            fee_cents=fee,
+            created=now,
+            subaccount=order.subaccount,
         )
+        self.fills.append(fill)  # recorded (visible to GET /portfolio/fills) before it is told
+        self._emit(FillBooked(self.user_id, fill, order, position))
         group = self.groups.get(order.order_group_id or "")
         if group is None:
             return []

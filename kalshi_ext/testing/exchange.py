@@ -2,15 +2,19 @@
 
     with LocalExchange() as ex:                      # or: async with LocalExchange() as ex
         ex.base_url          # "http://127.0.0.1:PORT/trade-api/v2"
+        ex.ws_url            # "ws://127.0.0.1:PORT/trade-api/ws/v2"
         ex.key_id, ex.private_key_pem                 # a registered throwaway RSA key
         ex.inject_fault(method="POST", path="/portfolio/events/orders", kind="drop_after")
         ex.settle_market("KXDEMO-26DEC31-T50", "yes")
+        ex.inject_ws_fault(kind="drop")                # see kalshi_ext.testing.ws_faults
         ex.orders, ex.fills, ex.positions, ex.requests_log   # snapshots for assertions
 
 It serves the 36 /portfolio operations of Kalshi's OpenAPI 3.31.0 on 127.0.0.1 (an ephemeral
 port by default) from a background thread, checks every request's RSA-PSS or Ed25519 signature,
 and keeps a coherent account: see `engine` for the market model and `faults` for the fault
-semantics. Run it standalone with `python -m kalshi_ext.testing.exchange --port 0`.
+semantics. The same port serves Kalshi's WebSocket API for the portfolio channels (`ws`), with
+its own faults (`ws_faults`). Run it standalone with
+`python -m kalshi_ext.testing.exchange --port 0`.
 """
 
 from __future__ import annotations
@@ -50,6 +54,8 @@ from kalshi_ext.testing.views import (
     PositionView,
     SettlementView,
 )
+from kalshi_ext.testing.ws import WS_PATH, Handshake, ReceivedCommand, WsServer
+from kalshi_ext.testing.ws_faults import WsFault, WsFaultKind
 
 DEFAULT_BASE_PATH = "/trade-api/v2"
 DEFAULT_STARTING_BALANCE_CENTS = 1_000_000  # $10,000
@@ -88,6 +94,7 @@ class LocalExchange:
         host: str = "127.0.0.1",
         port: int = 0,
         max_clock_skew_s: float = 5.0,
+        ws_ping_interval_s: float | None = 10.0,
     ) -> None:
         # "" serves at the root, as an OpenAPI mock or proxy addresses it.
         if base_path and (not base_path.startswith("/") or base_path.endswith("/")):
@@ -96,11 +103,15 @@ class LocalExchange:
             raise ValueError("starting_balance_cents must not be negative")
         if max_clock_skew_s < 0:
             raise ValueError("max_clock_skew_s must not be negative")
+        if ws_ping_interval_s is not None and ws_ping_interval_s <= 0:
+            raise ValueError("ws_ping_interval_s must be positive, or None for no server pings")
         _check_loopback(host)
         self.seed = seed
         self.host = host
         self.base_path = base_path
         self.starting_balance_cents = starting_balance_cents
+        # Kalshi pings every 10 s and documents no pong deadline; so does this server.
+        self.ws_ping_interval_s = ws_ping_interval_s
         self._requested_port = port
         self._lock = threading.Lock()
         self._keys = KeyRing(max_clock_skew_s=max_clock_skew_s)
@@ -115,7 +126,9 @@ class LocalExchange:
         self._faults = FaultPlan(base_path)
         self._state = ApiState(self._new_engine(), self._lock, self._keys)
         api = build_app(self._state, base_path)
-        self.app: ASGIApp = FaultMiddleware(api, self._faults)
+        self._ws = WsServer(FaultMiddleware(api, self._faults), self._keys, clock=self._now)
+        self._engine.listener = self._ws.publish
+        self.app: ASGIApp = self._ws
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._port: int | None = None
@@ -137,6 +150,12 @@ class LocalExchange:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}{self.base_path}"
 
+    @property
+    def ws_url(self) -> str:
+        """The WebSocket endpoint, "ws://127.0.0.1:PORT/trade-api/ws/v2" (any base_path)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"ws://{host}:{self.port}{WS_PATH}"
+
     def start(self) -> None:
         if self._server is not None:
             raise RuntimeError("LocalExchange is already running")
@@ -145,6 +164,9 @@ class LocalExchange:
             host=self.host,
             port=self._requested_port,
             http="h11",  # the drop faults rely on h11's per-request cycle (see faults.py)
+            ws="wsproto",  # the same with or without `websockets` installed (ws.py's faults)
+            ws_ping_interval=self.ws_ping_interval_s,
+            ws_ping_timeout=None,
             lifespan="off",
             proxy_headers=False,
             access_log=False,
@@ -168,6 +190,7 @@ class LocalExchange:
         server, thread = self._server, self._thread
         if server is None or thread is None:
             return
+        self._ws.detach()  # open WebSockets (a stalled one above all) would delay shutdown
         server.should_exit = True
         thread.join(_START_TIMEOUT_S)
         self._server = self._thread = None
@@ -226,16 +249,25 @@ class LocalExchange:
     def _engine(self) -> Engine:
         return self._state.engine
 
-    def reset(self) -> None:
-        """Start over: fresh account and books (same seed), no faults, an empty request log.
+    def _now(self) -> float:
+        return self._state.engine.now()
 
-        Registered keys and the server stay, so one running exchange can serve many tests.
+    def reset(self) -> None:
+        """Start over: fresh account and books (same seed), no faults, empty logs.
+
+        Open WebSocket connections are cut (a client of the old account must not see the new
+        one's frames or take its faults). Registered keys and the server stay, so one running
+        exchange can serve many tests.
         """
         engine = self._new_engine()
+        engine.listener = self._ws.publish
         with self._lock:
             self._state.engine = engine
         self._faults.clear()
         self._faults.clear_log()
+        self._ws.drop_all()
+        self._ws.faults.clear()
+        self._ws.clear_logs()
 
     # ---- keys and faults ----------------------------------------------------------------
 
@@ -287,6 +319,63 @@ class LocalExchange:
 
     def clear_requests_log(self) -> None:
         self._faults.clear_log()
+
+    # ---- WebSocket faults and log -------------------------------------------------------
+
+    def inject_ws_fault(
+        self,
+        *,
+        kind: WsFaultKind,
+        times: int = 1,
+        code: int | None = None,
+        channel: str | None = None,
+        delay_s: float = 0.0,
+        status: int | None = None,
+    ) -> None:
+        """Script a WebSocket failure; see kalshi_ext.testing.ws_faults for every kind.
+
+        "drop", "close" (needs `code`), "stall" and "error" with a `channel` act at once on what
+        is open and return after they have; the rest wait for the frame or command they change.
+        """
+        self._ws.inject(
+            WsFault(
+                kind=kind,
+                remaining=times,
+                code=code,
+                channel=channel,
+                delay_s=delay_s,
+                status=status,
+            )
+        )
+
+    def clear_ws_faults(self) -> None:
+        self._ws.faults.clear()
+
+    @property
+    def pending_ws_faults(self) -> int:
+        return self._ws.faults.pending()
+
+    @property
+    def ws_handshakes(self) -> list[Handshake]:
+        """Every WebSocket upgrade attempt (101 accepted, else the refusal status), oldest first."""
+        return self._ws.handshakes
+
+    @property
+    def ws_connection_count(self) -> int:
+        """WebSocket connections accepted since start (or the last reset)."""
+        return self._ws.accepted
+
+    @property
+    def ws_open_connections(self) -> int:
+        return self._ws.open_connections
+
+    @property
+    def ws_commands(self) -> list[ReceivedCommand]:
+        """Every frame clients sent, oldest first: connection number, text, parsed JSON."""
+        return self._ws.commands
+
+    def clear_ws_log(self) -> None:
+        self._ws.clear_logs()
 
     # ---- scripting the market -----------------------------------------------------------
 
@@ -404,6 +493,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"base_url={exchange.base_url}", flush=True)
         print(f"key_id={exchange.key_id}", flush=True)
         print(f"private_key_path={key_path}", flush=True)
+        print(f"ws_url={exchange.ws_url}", flush=True)
         while not stop.wait(0.5):
             pass
     return 0

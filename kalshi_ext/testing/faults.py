@@ -24,7 +24,8 @@ import asyncio
 import fnmatch
 import json
 import threading
-from typing import Any, Literal, NamedTuple
+from collections.abc import Callable
+from typing import Any, Generic, Literal, NamedTuple, Protocol, TypeVar
 
 from attrs import define
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -69,12 +70,50 @@ class Fault:
         return (self.method in ("*", method)) and fnmatch.fnmatchcase(path, self.path)
 
 
+class _Counted(Protocol):
+    remaining: int
+
+
+F = TypeVar("F", bound=_Counted)
+
+
+class PendingFaults(Generic[F]):
+    """Faults that fire `remaining` more times, oldest first; safe across threads."""
+
+    def __init__(self) -> None:
+        self._faults: list[F] = []
+        self._lock = threading.Lock()
+
+    def add(self, fault: F) -> None:
+        with self._lock:
+            self._faults.append(fault)
+
+    def take(self, matches: Callable[[F], bool]) -> F | None:
+        """The oldest pending fault that `matches`, using up one of its firings."""
+        with self._lock:
+            for fault in self._faults:
+                if matches(fault):
+                    fault.remaining -= 1
+                    if fault.remaining == 0:
+                        self._faults.remove(fault)
+                    return fault
+        return None
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def pending(self) -> int:
+        with self._lock:
+            return sum(fault.remaining for fault in self._faults)
+
+
 class FaultPlan:
     """Pending faults and the request log, shared between the server loop and test threads."""
 
     def __init__(self, base_path: str) -> None:
         self.base_path = base_path
-        self._faults: list[Fault] = []
+        self._faults = PendingFaults[Fault]()
         self._log: list[ServedRequest] = []
         self._lock = threading.Lock()
 
@@ -94,27 +133,17 @@ class FaultPlan:
             raise ValueError(f"delay_s must not be negative, got {fault.delay_s}")
         fault.method = fault.method.upper()
         fault.path = self.relative(fault.path)
-        with self._lock:
-            self._faults.append(fault)
+        self._faults.add(fault)
 
     def take(self, method: str, path: str) -> Fault | None:
         """The first pending fault matching the request, consuming one of its uses."""
-        with self._lock:
-            for fault in self._faults:
-                if fault.matches(method, path):
-                    fault.remaining -= 1
-                    if fault.remaining == 0:
-                        self._faults.remove(fault)
-                    return fault
-        return None
+        return self._faults.take(lambda fault: fault.matches(method, path))
 
     def clear(self) -> None:
-        with self._lock:
-            self._faults.clear()
+        self._faults.clear()
 
     def pending(self) -> int:
-        with self._lock:
-            return sum(f.remaining for f in self._faults)
+        return self._faults.pending()
 
     def record(self, entry: ServedRequest) -> None:
         with self._lock:

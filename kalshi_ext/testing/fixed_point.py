@@ -75,3 +75,10 @@ def dollars_average(total_cents: int, count: int) -> str:
 def count_fp(count: int) -> str:
     """Whole contracts as a count string with 2 decimals: 10 -> "10.00", -3 -> "-3.00"."""
     return f"{count}.00" if count >= 0 else f"-{-count}.00"
+
+
+def dollars_6dp(cents: int) -> str:
+    """Cents as dollars with the 6 decimals of WebSocket costs and fees: 1 -> "0.010000"."""
+    sign = "-" if cents < 0 else ""
+    whole, frac = divmod(abs(cents), 100)
+    return f"{sign}{whole}.{frac:02d}0000"

@@ -153,6 +153,8 @@ def test_check_generated_passes_then_fails_after_a_hand_edit(tmp_path: Path) -> 
         "--check",
         "openapi/kalshi-portfolio.yaml",
         str(package),
+        "--ws",
+        "openapi/kalshi-ws.yaml",
     ]
     ok = subprocess.run(
         check, cwd=ROOT, capture_output=True, text=True, env={"PATH": env_path}, check=False
@@ -165,3 +167,12 @@ def test_check_generated_passes_then_fails_after_a_hand_edit(tmp_path: Path) -> 
     )
     assert edited.returncode == 1
     assert "differs: models/order.py" in edited.stdout
+    # The WebSocket models are covered too: a stale copy (a field lost) fails the check.
+    model.write_text(model.read_text().removesuffix("\n# hand edit\n"))
+    ws_model = package / "ws" / "models" / "fill.py"
+    ws_model.write_text(ws_model.read_text().replace("post_position_fp", "post_position"))
+    stale = subprocess.run(
+        check, cwd=ROOT, capture_output=True, text=True, env={"PATH": env_path}, check=False
+    )
+    assert stale.returncode == 1
+    assert stale.stdout.splitlines()[1:] == ["  differs: ws/models/fill.py"]

@@ -31,6 +31,7 @@ from kalshi_ext.auth import (
     KEY_HEADER,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
+    WITHHELD,
     KalshiAuth,
     KeyLoadError,
     SigningError,
@@ -398,7 +399,8 @@ async def test_async_signing(pair: KeyPair, use_pool: bool) -> None:
     seen: list[httpx.Request] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
+        # A copy as a server receives it: once answered, the client withholds the signature.
+        seen.append(httpx.Request(request.method, request.url, headers=request.headers))
         return httpx.Response(200)
 
     with CountingPool() as pool:
@@ -832,3 +834,33 @@ def test_auth_is_an_httpx_auth_that_needs_no_body(ed25519: KeyPair) -> None:
     assert isinstance(auth, httpx.Auth)
     assert auth.requires_request_body is False
     assert auth.requires_response_body is False
+
+
+# --- a sent request keeps no usable signature ------------------------------------------------
+
+
+def test_a_request_answered_keeps_no_signature(pair: KeyPair) -> None:
+    auth = KalshiAuth(pair.key_id, pair.private_key, clock=fixed_clock())
+    received: list[httpx.Headers] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        received.append(httpx.Headers(request.headers))
+        return httpx.Response(200)
+
+    with httpx.Client(transport=httpx.MockTransport(handler), auth=auth) as client:
+        response = client.get(API + BALANCE, headers={"X-Secret": "hidden-value-9"})
+    assert signature_is_valid(
+        pair.public_key,
+        (received[0][TIMESTAMP_HEADER] + "GET" + BALANCE).encode(),
+        received[0][SIGNATURE_HEADER],
+    )
+    assert response.request.headers[SIGNATURE_HEADER] == WITHHELD
+    assert received[0][SIGNATURE_HEADER] not in repr(response.request.headers)
+    assert "hidden-value-9" not in repr(response.request.headers)
+    assert pair.key_id not in repr(response.request.headers)
+
+
+def test_a_flow_driven_by_hand_still_yields_the_signed_request(pair: KeyPair) -> None:
+    auth = KalshiAuth(pair.key_id, pair.private_key, clock=fixed_clock())
+    request = signed(auth, httpx.Request("GET", API + BALANCE))
+    assert signature_matches(pair, request, "GET", BALANCE)

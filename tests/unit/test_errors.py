@@ -107,7 +107,8 @@ def test_status_maps_to_its_error_type(
     assert error.method == "POST"
     assert error.path == ORDERS_PATH
     assert error.body == "<html>oops</html>"
-    assert str(error) == f"{status} {phrase} (POST {ORDERS_PATH})"
+    hint = f"; {AuthenticationError.HINT}" if status == 401 else ""
+    assert str(error) == f"{status} {phrase} (POST {ORDERS_PATH}){hint}"
     assert_no_secrets(error)
 
 

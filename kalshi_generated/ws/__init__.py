@@ -1,0 +1,1 @@
+"""Models of Kalshi's WebSocket portfolio messages (from openapi/kalshi-ws.yaml)."""

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Literal,
+    Self,
+    TypeVar,
+    cast,
+)
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+if TYPE_CHECKING:
+    from ..models.fill import Fill
+
+
+T = TypeVar("T", bound="FillMessage")
+
+
+@_attrs_define
+class FillMessage:
+    """A fill of one of the member's orders.
+
+    Attributes:
+        type_ (Literal['fill']):
+        sid (int):
+        msg (Fill): The msg of FillMessage.
+    """
+
+    type_: Literal["fill"]
+    sid: int
+    msg: Fill
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        type_ = self.type_
+
+        sid = self.sid
+
+        msg = self.msg.to_dict()
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "type": type_,
+                "sid": sid,
+                "msg": msg,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.fill import Fill
+
+        d = dict(src_dict)
+        type_ = cast(Literal["fill"], d.pop("type"))
+        if type_ != "fill":
+            raise ValueError(f"type must match const 'fill', got '{type_}'")
+
+        sid = d.pop("sid")
+
+        msg = Fill.from_dict(d.pop("msg"))
+
+        fill_message = cls(
+            type_=type_,
+            sid=sid,
+            msg=msg,
+        )
+
+        fill_message.additional_properties = d
+        return fill_message
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
