@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-BENCHMARKS = ("bench_balance", "bench_async", "bench_pagination")
+BENCHMARKS = ("bench_balance", "bench_async", "bench_pagination", "bench_cli")
 HERE = Path(__file__).resolve().parent
 # The lines a benchmark prints that belong in the summary.
 SUMMARY_PREFIXES = ("  ratio", "  PASS", "  MISS", "  memory", "  where")

@@ -23,6 +23,7 @@ ERROR_HINTS: dict[str, str] = {
     "ConfigError": "fix --demo/--base-url or KALSHI_DEMO/KALSHI_API_BASE_URL",
     "KeyLoadError": "set KALSHI_KEY_ID and KALSHI_PRIVATE_KEY_PATH (or KALSHI_PRIVATE_KEY)",
     "LedgerError": "use another --db file",
+    "InvalidArgumentError": "fix the argument the message names",
     "AuthenticationError": "check KALSHI_KEY_ID and the private key, and that they belong to "
     "this environment: --demo for demo keys",
     "PermissionDeniedError": "this API key lacks the permission; check its scopes on Kalshi",
@@ -36,7 +37,7 @@ ERROR_HINTS: dict[str, str] = {
     "PaginationError": "run it again; if it repeats, report it",
     "KalshiError": "see the message",
 }
-USAGE_ERRORS = frozenset({"ConfigError", "KeyLoadError", "LedgerError"})
+USAGE_ERRORS = frozenset({"ConfigError", "KeyLoadError", "LedgerError", "InvalidArgumentError"})
 
 
 def examples(*lines: str) -> str:

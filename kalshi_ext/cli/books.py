@@ -169,8 +169,9 @@ def _print_json(result: Any) -> None:
 
 
 def _print_table(result: Any) -> None:
-    from rich.console import Console
     from rich.table import Table
+
+    from kalshi_ext.cli.output import console
 
     table = Table(title=f"Realized P&L by {result.group_by} (USD)", title_justify="left")
     for name in ("", "fills", "settled", "trading", "settlement", "fees", "net", "net deposits"):
@@ -189,4 +190,5 @@ def _print_table(result: Any) -> None:
     table.caption = (
         "net = trading (closing trades) + settlement - fees; deposits and withdrawals are not P&L"
     )
-    Console().print(table)
+    table.caption_justify = "left"
+    console().print(table)

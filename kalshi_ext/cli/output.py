@@ -15,9 +15,15 @@ from typing import IO, Any
 from kalshi_ext.records import RecordShape
 
 
+def console() -> Any:
+    """stdout for tables: a terminal's width, or unbounded in a pipe or file (rows whole)."""
+    from rich.console import Console
+
+    return Console() if sys.stdout.isatty() else Console(width=100_000)
+
+
 def print_table(title: str, model: type[Any], columns: Sequence[str], items: Iterable[Any]) -> None:
     """Items as a rich table with the given API fields as columns (values as the API sent)."""
-    from rich.console import Console
     from rich.table import Table
 
     shape = RecordShape.of(model, columns, target="csv")
@@ -29,12 +35,12 @@ def print_table(title: str, model: type[Any], columns: Sequence[str], items: Ite
         table.add_row(*("" if value is None else str(value) for value in row))
         count += 1
     table.caption = f"{count} {title.lower()}"
-    Console().print(table)
+    table.caption_justify = "left"
+    console().print(table)
 
 
 def print_fields(title: str, pairs: Sequence[tuple[str, str]]) -> None:
     """One record as a two-column table of field and value."""
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title=title, title_justify="left", show_header=False)
@@ -42,7 +48,7 @@ def print_fields(title: str, pairs: Sequence[tuple[str, str]]) -> None:
     table.add_column("value")
     for name, value in pairs:
         table.add_row(name, value)
-    Console().print(table)
+    console().print(table)
 
 
 def write_json_lines(items: Iterable[Any], out: IO[str] | None = None) -> int:
