@@ -23,7 +23,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -37,6 +36,7 @@ from bench._common import (
     verdict,
 )
 from bench._server import running_server, server_description
+from bench.bench_pagination import seconds
 from kalshi_ext import Client, KalshiConfig
 from kalshi_ext.cli import main as cli_main
 
@@ -51,15 +51,6 @@ FLOOR_IMPORTS = (
     "from cryptography.hazmat.primitives import hashes, serialization; "
     "from cryptography.hazmat.primitives.asymmetric import padding, rsa"
 )
-
-
-def timed(action: Callable[[], object]) -> Callable[[], float]:
-    def run() -> float:
-        start = time.perf_counter()
-        action()
-        return time.perf_counter() - start
-
-    return run
 
 
 def process(*command: str) -> Callable[[], object]:
@@ -128,8 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     startup = interleaved(
         args.startup_rounds,
         {
-            "floor": timed(process(sys.executable, "-c", FLOOR_IMPORTS)),
-            "help": timed(process(SCRIPT, "--help")),
+            "floor": seconds(process(sys.executable, "-c", FLOOR_IMPORTS)),
+            "help": seconds(process(SCRIPT, "--help")),
         },
     )
     startup_ratio = median(paired_ratios(startup["help"], startup["floor"]))
@@ -146,9 +137,9 @@ def main(argv: list[str] | None = None) -> int:
         walks = interleaved(
             args.rounds,
             {
-                "iter_fills": timed(sides.iter_fills),
-                "export": timed(sides.export),
-                "sync": timed(sides.sync),
+                "iter_fills": seconds(sides.iter_fills),
+                "export": seconds(sides.export),
+                "sync": seconds(sides.sync),
             },
         )
     export_ratio = median(paired_ratios(walks["export"], walks["iter_fills"]))

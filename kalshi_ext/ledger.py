@@ -36,6 +36,20 @@ from kalshi_ext.records import RecordShape
 SCHEMA_VERSION = 2
 DEFAULT_OVERLAP_S = 3600
 
+# Deposits and withdrawals have the same fields.
+_CASH_TABLE = """
+CREATE TABLE {name} (
+    id TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    type TEXT NOT NULL,
+    amount_cents INTEGER NOT NULL,
+    fee_cents INTEGER NOT NULL,
+    created_ts INTEGER NOT NULL,
+    finalized_ts INTEGER,
+    time_s INTEGER NOT NULL
+);
+"""
+
 _MIGRATION_1 = """
 CREATE TABLE ledger_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE sync_state (
@@ -110,27 +124,7 @@ CREATE TABLE settlements (
     time_s INTEGER NOT NULL,
     PRIMARY KEY (ticker, exchange_index)
 );
-CREATE TABLE deposits (
-    id TEXT PRIMARY KEY,
-    status TEXT NOT NULL,
-    type TEXT NOT NULL,
-    amount_cents INTEGER NOT NULL,
-    fee_cents INTEGER NOT NULL,
-    created_ts INTEGER NOT NULL,
-    finalized_ts INTEGER,
-    time_s INTEGER NOT NULL
-);
-CREATE TABLE withdrawals (
-    id TEXT PRIMARY KEY,
-    status TEXT NOT NULL,
-    type TEXT NOT NULL,
-    amount_cents INTEGER NOT NULL,
-    fee_cents INTEGER NOT NULL,
-    created_ts INTEGER NOT NULL,
-    finalized_ts INTEGER,
-    time_s INTEGER NOT NULL
-);
-"""
+""" + "".join(_CASH_TABLE.format(name=name) for name in ("deposits", "withdrawals"))
 
 # Version 2: the time and ticker indexes (version 1 ledgers had only primary keys). The same
 # statements rebuild an index that an initial load dropped (see _walk).

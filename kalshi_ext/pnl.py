@@ -64,32 +64,18 @@ class CashRow:
     time_s: int
 
 
-@attrs.frozen
-class Entry:
-    """One realized amount: what it is, where and when."""
-
-    time_s: int
-    ticker: str | None  # None for deposits and withdrawals
-    trading: Decimal = ZERO
-    settlement: Decimal = ZERO
-    fees: Decimal = ZERO
-    deposits: Decimal = ZERO
-    withdrawals: Decimal = ZERO
-    cash_fees: Decimal = ZERO
-    fills: int = 0  # 1 for a fill's entry
-    settled: int = 0  # 1 for a settlement's entry
-
-
 @attrs.define
 class Totals:
+    """Amounts realized (and cash moved), summed over entries."""
+
     trading: Decimal = ZERO
     settlement: Decimal = ZERO
     fees: Decimal = ZERO
     deposits: Decimal = ZERO
     withdrawals: Decimal = ZERO
     cash_fees: Decimal = ZERO
-    fills: int = 0
-    settled: int = 0
+    fills: int = 0  # fills counted (1 in a fill's entry)
+    settled: int = 0  # settlements counted (1 in a settlement's entry)
 
     @property
     def realized(self) -> Decimal:
@@ -103,7 +89,7 @@ class Totals:
     def net_deposits(self) -> Decimal:
         return self.deposits - self.withdrawals
 
-    def add(self, entry: Entry) -> None:
+    def add(self, entry: Totals) -> None:
         self.trading += entry.trading
         self.settlement += entry.settlement
         self.fees += entry.fees
@@ -112,6 +98,14 @@ class Totals:
         self.cash_fees += entry.cash_fees
         self.fills += entry.fills
         self.settled += entry.settled
+
+
+@attrs.define(kw_only=True)
+class Entry(Totals):
+    """One realized amount: what it is, where and when."""
+
+    time_s: int
+    ticker: str | None  # None for deposits and withdrawals
 
 
 @attrs.frozen
@@ -146,23 +140,40 @@ def trade_entries(fills: Iterable[FillRow]) -> list[Entry]:
             side = fill.outcome_side
             held.append([left, unit])
         lots[fill.ticker] = (side, held)
-        entries.append(Entry(fill.time_s, fill.ticker, trading=realized, fees=fill.fee, fills=1))
+        entries.append(
+            Entry(time_s=fill.time_s, ticker=fill.ticker, trading=realized, fees=fill.fee, fills=1)
+        )
     return entries
 
 
 def settlement_entry(settlement: SettlementRow) -> Entry:
     revenue = Decimal(settlement.revenue_cents) * CENT
     cost = settlement.yes_cost + settlement.no_cost
-    return Entry(settlement.time_s, settlement.ticker, settlement=revenue - cost, settled=1)
+    return Entry(
+        time_s=settlement.time_s,
+        ticker=settlement.ticker,
+        settlement=revenue - cost,
+        settled=1,
+    )
 
 
 def cash_entries(deposits: Iterable[CashRow], withdrawals: Iterable[CashRow]) -> list[Entry]:
     entries = [
-        Entry(d.time_s, None, deposits=d.amount_cents * CENT, cash_fees=d.fee_cents * CENT)
+        Entry(
+            time_s=d.time_s,
+            ticker=None,
+            deposits=d.amount_cents * CENT,
+            cash_fees=d.fee_cents * CENT,
+        )
         for d in deposits
     ]
     entries += [
-        Entry(w.time_s, None, withdrawals=w.amount_cents * CENT, cash_fees=w.fee_cents * CENT)
+        Entry(
+            time_s=w.time_s,
+            ticker=None,
+            withdrawals=w.amount_cents * CENT,
+            cash_fees=w.fee_cents * CENT,
+        )
         for w in withdrawals
     ]
     return entries

@@ -94,13 +94,12 @@ def limit_option(function: F) -> F:
     )(function)
 
 
-def time_filters(since: int | None, until: int | None) -> dict[str, int]:
-    filters = {}
-    if since is not None:
-        filters["min_ts"] = since
-    if until is not None:
-        filters["max_ts"] = until
-    return filters
+def list_filters(
+    *, ticker: str | None = None, since: int | None = None, until: int | None = None
+) -> dict[str, Any]:
+    """The iterator filters for the options given (min_ts/max_ts for --since/--until)."""
+    given = {"ticker": ticker, "min_ts": since, "max_ts": until}
+    return {name: value for name, value in given.items() if value is not None}
 
 
 @click.group(
@@ -241,7 +240,9 @@ def orders(
     target: Target, status: str | None, ticker: str | None, limit: int | None, as_json: bool
 ) -> None:
     """Orders, newest first."""
-    filters = {k: v for k, v in (("status", status), ("ticker", ticker)) if v is not None}
+    filters = list_filters(ticker=ticker)
+    if status is not None:
+        filters["status"] = status
     _show_list(target, "iter_orders", "Order", "Orders", ORDER_COLUMNS, as_json, limit, filters)
 
 
@@ -265,9 +266,7 @@ def fills(
     as_json: bool,
 ) -> None:
     """Fills (executions of your orders), newest first."""
-    filters: dict[str, Any] = time_filters(since, until)
-    if ticker is not None:
-        filters["ticker"] = ticker
+    filters = list_filters(ticker=ticker, since=since, until=until)
     _show_list(target, "iter_fills", "Fill", "Fills", FILL_COLUMNS, as_json, limit, filters)
 
 
@@ -281,9 +280,8 @@ def positions(
     target: Target, everything: bool, ticker: str | None, limit: int | None, as_json: bool
 ) -> None:
     """Market positions: open ones, or every market traded with --all."""
-    filters: dict[str, Any] = {"count_filter": "total_traded" if everything else "position"}
-    if ticker is not None:
-        filters["ticker"] = ticker
+    filters = list_filters(ticker=ticker)
+    filters["count_filter"] = "total_traded" if everything else "position"
     _show_list(
         target,
         "iter_market_positions",
@@ -316,9 +314,7 @@ def settlements(
     as_json: bool,
 ) -> None:
     """Settlements of markets you held, newest first."""
-    filters: dict[str, Any] = time_filters(since, until)
-    if ticker is not None:
-        filters["ticker"] = ticker
+    filters = list_filters(ticker=ticker, since=since, until=until)
     _show_list(
         target,
         "iter_settlements",

@@ -8,7 +8,7 @@ from typing import IO, Any
 import attrs
 import click
 
-from kalshi_ext.cli.app import Moment, examples
+from kalshi_ext.cli.app import Moment, examples, list_filters
 from kalshi_ext.cli.session import Target
 
 
@@ -70,9 +70,7 @@ def export(
 
     spec = KINDS[kind]
     path = out or f"{kind}.{file_format}"
-    filters: dict[str, Any] = {}
-    if spec.time_filter:
-        filters.update({k: v for k, v in (("min_ts", since), ("max_ts", until)) if v is not None})
+    filters = list_filters(since=since, until=until) if spec.time_filter else {}
     size = min(page_size or 1000, PAGE_SIZES.get(kind, 1000))
     with open_client(target) as client, output_file(path) as stream:
         pager = getattr(client, spec.iterator)(page_size=size, **filters)
