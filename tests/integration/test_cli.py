@@ -303,6 +303,27 @@ def test_export_every_kind_as_jsonl_to_stdout(history: LocalExchange, kind: str)
     assert [json.loads(line) for line in result.stdout.splitlines()] == expected
 
 
+@pytest.mark.parametrize("kind", ["fills", "orders", "settlements", "deposits", "withdrawals"])
+def test_export_every_kind_as_csv_has_the_api_fields(history: LocalExchange, kind: str) -> None:
+    result = run_cli(exchange_env(history), "export", kind, "--out", "-")
+    assert result.code == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    with history.client() as client:
+        expected = [wire(x) for x in getattr(client, f"iter_{kind}")()]
+    assert len(rows) == len(expected) > 0
+    for row, item in zip(rows, expected, strict=True):
+        assert set(row) >= set(item)  # every field the API sent has its column
+        for name, value in item.items():
+            if isinstance(value, str) and not name.endswith("_time"):
+                assert row[name] == value, name  # text exactly as sent
+            elif isinstance(value, bool):
+                assert row[name] == str(value).lower()
+            elif isinstance(value, int):
+                assert row[name] == str(value)
+            elif value is None:
+                assert row[name] == ""
+
+
 def test_export_csv_to_stdout_and_time_window(history: LocalExchange) -> None:
     env = exchange_env(history)
     everything = run_cli(env, "export", "deposits", "--format", "csv", "--out", "-")
