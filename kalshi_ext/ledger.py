@@ -347,9 +347,7 @@ TABLES: dict[str, LedgerTable] = {
 
 def connect(path: str | Path) -> sqlite3.Connection:
     """Open (creating if needed) a ledger and bring its schema to SCHEMA_VERSION."""
-    # check_same_thread=False: a sync's PageWriter commits from its own thread while the
-    # walk waits for the next page; the connection is never used by two threads at once.
-    connection = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    connection = sqlite3.connect(str(path), isolation_level=None)
     try:
         # WAL: a commit is atomic on disk and survives a killed process; NORMAL skips the
         # fsync per commit (a power cut may lose the last pages, which the next sync refetches).
@@ -494,96 +492,38 @@ def _walk(
     )
     shape = RecordShape.of(table.model, table.columns)
     row, time_of = shape.row, table.time_of
-    with PageWriter(connection, table, initial_load=initial_load) as writer:
-        for page in pager.pages():
-            rows = []
-            reached_floor = False
-            for item in page:
-                moment = time_of(item)
-                values = row(item)
-                values.append(moment)
-                rows.append(values)
-                if floor is not None and moment < floor:
-                    reached_floor = True
-            done = reached_floor or not page.next_cursor
-            writer.put(rows, None if done else (page.next_cursor, floor))
-            report.pages += 1
-            report.items += len(rows)
-            if on_page is not None:
-                on_page(table.name, len(rows))
-            if done:
-                break
-    return saved is not None
-
-
-_Resume = tuple[str, int | None]  # (next cursor, floor); None when the walk is complete
-
-
-class PageWriter:
-    """Commits a walk's pages in order, each with its resume point in one transaction, on a
-    thread of its own: SQLite releases the GIL while it writes, so the next page is fetched
-    and decoded meanwhile (a sync costs ~1.4x iter_fills rather than ~2x; bench_cli).
-
-    At most two pages wait. Leaving the block commits what was handed over (each page is a
-    valid resume point) and re-raises the writer's error, if any, in the caller's thread.
-    """
-
-    _DONE = object()
-
-    def __init__(
-        self, connection: sqlite3.Connection, table: LedgerTable, *, initial_load: bool
-    ) -> None:
-        import queue
-        import threading
-
-        self._connection = connection
-        self._table = table
-        self._insert = table.insert_sql()
-        self._initial_load = initial_load
-        self._queue: queue.Queue[Any] = queue.Queue(maxsize=2)
-        self._error: BaseException | None = None
-        self._pages = 0
-        self._thread = threading.Thread(target=self._run, name="kalshi-ledger-writer", daemon=True)
-
-    def __enter__(self) -> PageWriter:
-        self._thread.start()
-        return self
-
-    def put(self, rows: list[list[Any]], resume: _Resume | None) -> None:
-        if self._error is not None:
-            raise self._error
-        self._queue.put((rows, resume))
-
-    def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:
-        self._queue.put(self._DONE)
-        self._thread.join()
-        if self._error is not None and exc_type is None:
-            raise self._error
-
-    def _run(self) -> None:
-        while (work := self._queue.get()) is not self._DONE:
-            if self._error is not None:
-                continue  # drain: nothing after a failed page may be committed
-            try:
-                self._commit(*work)
-            except BaseException as error:  # re-raised in the caller's thread
-                self._error = error
-
-    def _commit(self, rows: list[list[Any]], resume: _Resume | None) -> None:
-        connection, name = self._connection, self._table.name
+    insert = table.insert_sql()
+    for page in pager.pages():
+        rows = []
+        reached_floor = False
+        for item in page:
+            moment = time_of(item)
+            values = row(item)
+            values.append(moment)
+            rows.append(values)
+            if floor is not None and moment < floor:
+                reached_floor = True
+        done = reached_floor or not page.next_cursor
         with transaction(connection):
-            if self._initial_load and self._pages == 0 and resume is not None:
-                _drop_indexes(connection, name)
-            connection.executemany(self._insert, rows)
-            if resume is None:
-                connection.execute("DELETE FROM sync_state WHERE table_name = ?", (name,))
-                for statement in INDEXES[name]:
+            if initial_load and report.pages == 0 and not done:
+                _drop_indexes(connection, table.name)
+            connection.executemany(insert, rows)
+            if done:
+                connection.execute("DELETE FROM sync_state WHERE table_name = ?", (table.name,))
+                for statement in INDEXES[table.name]:
                     connection.execute(statement)
             else:
                 connection.execute(
-                    "INSERT OR REPLACE INTO sync_state VALUES (?, ?, ?)", (name, *resume)
+                    "INSERT OR REPLACE INTO sync_state VALUES (?, ?, ?)",
+                    (table.name, page.next_cursor, floor),
                 )
-        self._pages += 1
+        report.pages += 1
+        report.items += len(rows)
+        if on_page is not None:
+            on_page(table.name, len(rows))
+        if done:
+            break
+    return saved is not None
 
 
 def _drop_indexes(connection: sqlite3.Connection, table: str) -> None:
