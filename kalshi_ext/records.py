@@ -116,20 +116,31 @@ class RecordShape:
     def csv_lines(self, items: Iterable[Any]) -> str:
         """The items as CSV lines, each ending in "\\n"; fields quoted where the csv module
         would quote them (only a field with a comma, quote or line break needs it)."""
+        items = list(items)
+        text = "\n".join(map(self._line, items))
+        # One check for the whole page: as many commas and line breaks as the fields and rows
+        # make, and no quote or carriage return. Otherwise, line by line.
         separators = len(self.columns) - 1
-        lines = []
-        for item in items:
-            line = self._line(item)
-            if line.count(",") != separators or '"' in line or "\n" in line or "\r" in line:
-                line = self._quoted(item)
-            lines.append(line)
-        lines.append("")
-        return "\n".join(lines)
+        if (
+            text.count(",") != separators * len(items)
+            or text.count("\n") != max(len(items) - 1, 0)
+            or '"' in text
+            or "\r" in text
+        ):
+            text = "\n".join(map(self._checked_line, items))
+        return text + "\n" if items else ""
+
+    def _checked_line(self, item: Any) -> str:
+        line = self._line(item)
+        if line.count(",") != len(self.columns) - 1 or any(c in line for c in '"\n\r'):
+            return self._quoted(item)
+        return line
 
     def _quoted(self, item: Any) -> str:
         buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="").writerow(self._csv_row(item))
-        return buffer.getvalue()
+        # The writer quotes what contains its line terminator: "\n" is the one it must see.
+        csv.writer(buffer, lineterminator="\n").writerow(self._csv_row(item))
+        return buffer.getvalue()[:-1]
 
 
 def model_columns(model: type[Any]) -> tuple[str, ...]:

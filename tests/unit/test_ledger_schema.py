@@ -77,3 +77,19 @@ def test_renamed_fields_take_their_wire_names() -> None:
     assert "type" in model_columns(Deposit) and "type" in model_columns(Order)
     with pytest.raises(ValueError, match="no fields"):
         RecordShape.of(Deposit, ["type_"])
+
+
+def test_csv_lines_quote_only_what_needs_quoting() -> None:
+    import csv
+    import io
+
+    odd = Fill.from_dict({**FILL, "fill_id": 'a,"b"', "ticker": "line\nbreak"})
+    plain = Fill.from_dict(FILL)
+    shape = RecordShape.of(Fill, target="csv")
+    text = shape.csv_lines([plain, odd, plain])
+    # Read back, every row has its fields as they were, the odd ones included.
+    expected = [["" if v is None else str(v) for v in shape.row(x)] for x in (plain, odd, plain)]
+    assert list(csv.reader(io.StringIO(text))) == expected
+    assert expected[1][0] == 'a,"b"' and expected[1][4] == "line\nbreak"
+    assert text.splitlines()[0] == text.splitlines()[-1]  # plain rows are not quoted
+    assert shape.csv_lines([]) == ""
