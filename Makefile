@@ -36,18 +36,20 @@ lint: venv
 	$(BIN)/ruff format --check .
 
 type: venv
-	$(BIN)/mypy --strict kalshi_ext
+	$(BIN)/mypy --strict kalshi_ext tests bench scripts
 	$(BIN)/mypy $(GENERATED)
 
 test: venv lint type check-generated
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m coverage run -m pytest -q
+	$(BIN)/python -m coverage report
 
 demo: venv
 	$(BIN)/python examples/quickstart.py
+	$(BIN)/python examples/stream_demo.py
 
 # Benchmarks against raw httpx floors (bench/); not part of `test`. Exits 1 if a target is missed.
 bench: venv
 	PYTHONPATH=. $(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache tests/contract/node_modules
+	rm -rf $(VENV) .mypy_cache .ruff_cache .coverage tests/contract/node_modules

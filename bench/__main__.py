@@ -12,10 +12,17 @@ import sys
 import time
 from pathlib import Path
 
-BENCHMARKS = ("bench_balance", "bench_async", "bench_pagination", "bench_cli")
+BENCHMARKS = (
+    "bench_balance",
+    "bench_async",
+    "bench_pagination",
+    "bench_stream",
+    "bench_stream_latency",
+    "bench_cli",
+)
 HERE = Path(__file__).resolve().parent
 # The lines a benchmark prints that belong in the summary.
-SUMMARY_PREFIXES = ("  ratio", "  PASS", "  MISS", "  memory", "  where")
+SUMMARY_PREFIXES = ("  ratio", "  PASS", "  MISS", "  memory", "  where", "  latency")
 
 
 def run(name: str) -> tuple[int, list[str], float]:

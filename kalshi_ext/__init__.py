@@ -1,5 +1,9 @@
 """kalshi_ext: the hand-written, ergonomic layer over kalshi_generated (public names only)."""
 
+# A literal, so reading it costs no import; tests/unit/test_version.py keeps it equal to
+# pyproject.toml's version.
+__version__ = "0.1.0"
+
 from kalshi_ext.auth import KalshiAuth, KeyLoadError, SigningError
 from kalshi_ext.client import AsyncClient, AsyncKalshiClient, Client, KalshiClient
 from kalshi_ext.config import ConfigError, KalshiConfig
@@ -13,6 +17,7 @@ from kalshi_ext.errors import (
     BatchIncompleteError,
     ClientClosedError,
     ConflictError,
+    EventLoopError,
     InvalidArgumentError,
     KalshiError,
     NotFoundError,
@@ -26,6 +31,22 @@ from kalshi_ext.flow import Clock
 from kalshi_ext.operations import Detailed
 from kalshi_ext.orders import count_to_wire, price_to_wire
 from kalshi_ext.pagination import AsyncPager, Page, SyncPager
+from kalshi_ext.stream import (
+    AsyncStream,
+    ChannelError,
+    MalformedMessage,
+    MessagesLost,
+    Reconnected,
+    SequenceGap,
+    Stream,
+    StreamCommandError,
+    StreamConnectionError,
+    StreamError,
+    StreamHandshakeError,
+    StreamMessage,
+    Subscription,
+    SubscriptionRestarted,
+)
 
 __all__ = [
     "APIConnectionError",
@@ -35,30 +56,46 @@ __all__ = [
     "AsyncClient",
     "AsyncKalshiClient",
     "AsyncPager",
+    "AsyncStream",
     "AuthenticationError",
     "BadRequestError",
     "BatchIncompleteError",
+    "ChannelError",
     "Client",
     "ClientClosedError",
     "Clock",
     "ConfigError",
     "ConflictError",
     "Detailed",
+    "EventLoopError",
     "InvalidArgumentError",
     "KalshiAuth",
     "KalshiClient",
     "KalshiConfig",
     "KalshiError",
     "KeyLoadError",
+    "MalformedMessage",
+    "MessagesLost",
     "NotFoundError",
     "Page",
     "PaginationError",
     "PermissionDeniedError",
     "RateLimitError",
+    "Reconnected",
     "ResponseValidationError",
+    "SequenceGap",
     "ServerError",
     "SigningError",
+    "Stream",
+    "StreamCommandError",
+    "StreamConnectionError",
+    "StreamError",
+    "StreamHandshakeError",
+    "StreamMessage",
+    "Subscription",
+    "SubscriptionRestarted",
     "SyncPager",
+    "__version__",
     "count_to_wire",
     "price_to_wire",
 ]

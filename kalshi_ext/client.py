@@ -14,20 +14,23 @@ import functools
 import json
 import os
 import platform
+import threading
 import time
-from collections.abc import Awaitable, Callable
+import weakref
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from importlib.metadata import PackageNotFoundError, version
 from types import TracebackType
-from typing import Any, Generic, Self, TypedDict, TypeVar, Unpack, overload
+from typing import TYPE_CHECKING, Any, Generic, Self, TypedDict, TypeVar, Unpack, overload
 
 import httpx
 
 from kalshi_ext.auth import CrossOriginGuard, KalshiAuth
 from kalshi_ext.config import ConfigError, KalshiConfig, RedactedHeaders
-from kalshi_ext.errors import ArgumentTypeError, ClientClosedError
+from kalshi_ext.errors import ArgumentTypeError, ClientClosedError, EventLoopError
 from kalshi_ext.flow import (
     AsyncSend,
+    CallGate,
     Clock,
     Flow,
     SyncSend,
@@ -53,6 +56,7 @@ from kalshi_ext.orders import (
 )
 from kalshi_ext.pagination import PAGED, AsyncPager, Page, PageRequest, SyncPager
 from kalshi_ext.retry import RetryPolicy
+from kalshi_ext.stream.buffer import DEFAULT_MAX_BUFFERED
 from kalshi_ext.transport import AiohttpSender, KalshiAiohttpTransport
 from kalshi_generated import AuthenticatedClient
 from kalshi_generated.models import (
@@ -96,6 +100,10 @@ from kalshi_generated.models import (
     SubaccountTransfer,
     Withdrawal,
 )
+
+if TYPE_CHECKING:
+    from kalshi_ext.stream.stream import AsyncStream, BackgroundLoop, Stream
+
 
 T = TypeVar("T")
 FlowFactory = Callable[[CallContext, dict[str, Any]], Flow[Detailed[T]]]
@@ -368,7 +376,6 @@ class _ClientBase(PortfolioOperations):
     """Construction shared by both clients: credentials, config, headers and the call context."""
 
     _signing_pool: ThreadPoolExecutor | None = None
-    _closed = False
 
     def __init__(
         self,
@@ -383,6 +390,7 @@ class _ClientBase(PortfolioOperations):
         clock: Clock | None = None,
     ) -> None:
         self.config = _resolve_config(config, demo)
+        self._gate = CallGate(type(self).__name__)
         self.auth = _resolve_auth(key_id, private_key_path, private_key, passphrase, auth).bind(
             self.config.origin
         )
@@ -407,10 +415,6 @@ class _ClientBase(PortfolioOperations):
         elif isinstance(config, KalshiConfig):
             config.check_env()
         return cls(auth=KalshiAuth.from_env(), config=config, demo=demo, **kwargs)
-
-    def _check_open(self) -> None:
-        if self._closed:
-            raise ClientClosedError(f"this {type(self).__name__} is closed; make a new one")
 
     def _http_options(self) -> dict[str, Any]:
         headers = {"User-Agent": USER_AGENT, **self.config.extra_headers}
@@ -444,6 +448,10 @@ class _ClientBase(PortfolioOperations):
         else:
             generated.set_async_httpx_client(http)
         return generated
+
+    def _check_streamable(self) -> None:
+        if self._gate.closed:
+            raise ClientClosedError(f"this {type(self).__name__} is closed; make a new one")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.config.base_url!r}, auth={self.auth!r})"
@@ -532,12 +540,45 @@ class Client(_ClientBase):
         self._send: SyncSend = functools.partial(send_sync, self.http)
 
     def _run(self, flow: Flow[T]) -> T:
-        self._check_open()
-        return run_sync(flow, self._send, self._sleep)
+        self._gate.enter()
+        try:
+            return run_sync(flow, self._send, self._sleep, self._gate)
+        finally:
+            if self._gate.leave():
+                self.http.close()
+
+    _stream_loop: BackgroundLoop | None = None
+
+    def stream(
+        self,
+        channels: Iterable[str],
+        market_tickers: Iterable[str] | None = None,
+        *,
+        max_buffered: int = DEFAULT_MAX_BUFFERED,
+    ) -> Stream:
+        """A live stream of the portfolio channels; ``with client.stream([...]) as s: for e in s``.
+
+        It runs on one background event-loop thread per client (stopped by close()); see
+        docs/streams.md and AsyncClient.stream.
+        """
+        from kalshi_ext.stream.stream import AsyncStream, BackgroundLoop, Stream
+
+        self._check_streamable()
+        if self._stream_loop is None:
+            self._stream_loop = BackgroundLoop()
+        return Stream(
+            self._stream_loop,
+            lambda: AsyncStream.for_client(self, channels, market_tickers, max_buffered),
+        )
 
     def close(self) -> None:
-        self._closed = True
-        self.http.close()
+        """Refuse new calls; calls in flight end at their next step (see CallGate), and the
+        connection pool is closed once none is left. Safe to call from another thread. Open
+        streams are closed (and their background loop stopped)."""
+        if self._gate.close():
+            self.http.close()
+        if self._stream_loop is not None:
+            self._stream_loop.close()
 
     def __enter__(self) -> Self:
         return self
@@ -568,6 +609,10 @@ class AsyncClient(_ClientBase):
         _check_options("AsyncClient", dict(options))
         super().__init__(key_id, private_key_path, private_key, **options)
         self._sleep = sleep
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_lock = threading.Lock()
+        self._loop_guard: AsyncGenerator[None, None] | None = None
+        self._streams: weakref.WeakSet[AsyncStream] = weakref.WeakSet()
         # cryptography releases the GIL while signing: a small pool puts a second core to work.
         self._signing_pool = ThreadPoolExecutor(signing_threads, thread_name_prefix="kalshi-sign")
         self.auth = self.auth.with_executor(self._signing_pool)
@@ -600,14 +645,83 @@ class AsyncClient(_ClientBase):
         )
 
     async def _run(self, flow: Flow[T]) -> T:
-        self._check_open()
-        return await run_async(flow, self._send, self._sleep)
+        await self._check_loop()
+        self._gate.enter()
+        try:
+            return await run_async(flow, self._send, self._sleep, self._gate)
+        finally:
+            if self._gate.leave():
+                await self._release()
+
+    async def _check_loop(self) -> None:
+        """Bind the client to the first loop it runs on: aiohttp's pool cannot leave it."""
+        loop = asyncio.get_running_loop()
+        with self._loop_lock:
+            first = self._loop is None
+            if first:
+                self._loop = loop
+        if first:
+            # asyncio.run() finalises async generators before closing its loop: this one
+            # releases the pool then, so a client left open does not outlive its loop.
+            self._loop_guard = self._released_with_loop()
+            await anext(self._loop_guard)
+        elif self._loop is not loop:
+            raise EventLoopError(
+                "an AsyncClient belongs to the event loop it first ran on (its connection pool "
+                "cannot move); make one AsyncClient per event loop, e.g. inside each "
+                "asyncio.run() or thread"
+            )
+
+    async def _released_with_loop(self) -> AsyncGenerator[None, None]:
+        try:
+            yield
+        finally:
+            if self._gate.close():
+                await self._release()
+
+    async def _release(self) -> None:
+        try:
+            streams = list(self._streams)
+            await asyncio.gather(*(stream.close() for stream in streams), return_exceptions=True)
+            await self.http.aclose()
+        finally:
+            if self._signing_pool is not None:
+                self._signing_pool.shutdown(wait=False)
+            self._gate.mark_released()
+
+    def stream(
+        self,
+        channels: Iterable[str],
+        market_tickers: Iterable[str] | None = None,
+        *,
+        max_buffered: int = DEFAULT_MAX_BUFFERED,
+    ) -> AsyncStream:
+        """A live stream of the portfolio channels: ``async with client.stream([...]) as s``.
+
+        ``channels`` are among fill, user_orders, market_positions, order_group_updates;
+        ``market_tickers`` limits them to those markets (None: all). ``max_buffered`` bounds
+        the data events held for a slow consumer (then a MessagesLost event says what was
+        dropped). Reconnects, restores subscriptions and says so with a Reconnected event; see
+        docs/streams.md.
+        """
+        from kalshi_ext.stream.stream import AsyncStream
+
+        self._check_streamable()
+        stream = AsyncStream.for_client(self, channels, market_tickers, max_buffered, self._sleep)
+        self._streams.add(stream)  # closed with the client: they sign with its pool
+        return stream
 
     async def close(self) -> None:
-        self._closed = True
-        await self.http.aclose()
-        if self._signing_pool is not None:
-            self._signing_pool.shutdown(wait=False)
+        """Refuse new calls; calls in flight end at their next step (see CallGate); returns
+        once the last of them has ended and the connection pool is closed."""
+        if self._gate.close():
+            home = self._loop
+            if home is not None and home.is_running() and home is not asyncio.get_running_loop():
+                # the pool lives on its own loop, running in another thread: release it there
+                await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self._release(), home))
+            else:  # here; or, best effort, for a loop stopped without finalising the client
+                await self._release()
+        await self._gate.released()
 
     async def __aenter__(self) -> Self:
         return self

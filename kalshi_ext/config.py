@@ -21,8 +21,10 @@ from kalshi_ext.errors import KalshiError
 
 __all__ = [
     "DEMO_HOSTS",
+    "DEMO_WS_HOSTS",
     "LOOPBACK_HOSTS",
     "PRODUCTION_HOSTS",
+    "PRODUCTION_WS_HOSTS",
     "ConfigError",
     "FrozenHeaders",
     "KalshiConfig",
@@ -33,8 +35,13 @@ __all__ = [
 # The `servers` of Kalshi's OpenAPI document (a test keeps these in step with it).
 PRODUCTION_HOSTS = frozenset({"api.elections.kalshi.com", "external-api.kalshi.com"})
 DEMO_HOSTS = frozenset({"demo-api.kalshi.co", "external-api.demo.kalshi.co"})
+# Kalshi's dedicated WebSocket hosts (docs.kalshi.com/websockets; the AsyncAPI `servers` block
+# names the production one). They serve only /trade-api/ws/v2, so only ws_base_url may use them.
+PRODUCTION_WS_HOSTS = frozenset({"external-api-ws.kalshi.com"})
+DEMO_WS_HOSTS = frozenset({"external-api-ws.demo.kalshi.co"})
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 OFFICIAL_HOSTS = PRODUCTION_HOSTS | DEMO_HOSTS
+OFFICIAL_WS_HOSTS = OFFICIAL_HOSTS | PRODUCTION_WS_HOSTS | DEMO_WS_HOSTS
 
 REST_PATH = "/trade-api/v2"
 WS_PATH = "/trade-api/ws/v2"
@@ -279,7 +286,12 @@ class KalshiConfig:
             "base_url", self.base_url, ("https", "http"), REST_PATH, self.allow_unknown_host
         )
         ws_base_url = _check_url(
-            "ws_base_url", self.ws_base_url, ("wss", "ws"), WS_PATH, self.allow_unknown_host
+            "ws_base_url",
+            self.ws_base_url,
+            ("wss", "ws"),
+            WS_PATH,
+            self.allow_unknown_host,
+            OFFICIAL_WS_HOSTS,
         )
         object.__setattr__(self, "base_url", base_url)
         object.__setattr__(self, "ws_base_url", ws_base_url)
@@ -393,7 +405,12 @@ def _ws_url_for(base_url: str) -> str:
 
 
 def _check_url(
-    name: str, url: object, schemes: tuple[str, str], official_path: str, allow_unknown: bool
+    name: str,
+    url: object,
+    schemes: tuple[str, str],
+    official_path: str,
+    allow_unknown: bool,
+    official_hosts: frozenset[str] = OFFICIAL_HOSTS,
 ) -> str:
     """Validate one URL against the host policy and return it without trailing slashes."""
     secure, plain = schemes
@@ -423,9 +440,9 @@ def _check_url(
     host = _host_as_sent(name, url, host)
 
     is_loopback = host in LOOPBACK_HOSTS
-    if not (is_loopback or host in OFFICIAL_HOSTS or allow_unknown):
+    if not (is_loopback or host in official_hosts or allow_unknown):
         raise ConfigError(
-            f"{name} host {host!r} is not a Kalshi host ({', '.join(sorted(OFFICIAL_HOSTS))}) "
+            f"{name} host {host!r} is not a Kalshi host ({', '.join(sorted(official_hosts))}) "
             f"nor loopback; set allow_unknown_host=True or {ALLOW_UNKNOWN_HOST_ENV}=1 "
             "for a mock server or proxy"
         )
@@ -434,7 +451,7 @@ def _check_url(
             f"{name} must use {secure}:// for remote host {host!r}; "
             f"{plain}:// is only allowed for {', '.join(sorted(LOOPBACK_HOSTS))}"
         )
-    if host in OFFICIAL_HOSTS and parts.path != official_path:
+    if host in official_hosts and parts.path != official_path:
         raise ConfigError(f"{name} path for {host} must be {official_path!r} (got {parts.path!r})")
     return url
 
@@ -468,8 +485,9 @@ def _host_as_sent(name: str, url: str, host: str) -> str:
 
 def _check_pairing(base_url: str, ws_base_url: str) -> None:
     rest_host, ws_host = urlsplit(base_url).hostname, urlsplit(ws_base_url).hostname
-    if (rest_host in PRODUCTION_HOSTS and ws_host in DEMO_HOSTS) or (
-        rest_host in DEMO_HOSTS and ws_host in PRODUCTION_HOSTS
+    production, demo = PRODUCTION_HOSTS | PRODUCTION_WS_HOSTS, DEMO_HOSTS | DEMO_WS_HOSTS
+    if (rest_host in production and ws_host in demo) or (
+        rest_host in demo and ws_host in production
     ):
         raise ConfigError(
             f"base_url ({rest_host}) and ws_base_url ({ws_host}) mix production and demo; "

@@ -98,6 +98,7 @@ def _plan(model: type[Any], strip_underscore: bool) -> list[_Field]:
     if not attrs.has(model) or not hasattr(model, "from_dict"):
         raise _Unsupported(model)
     hints = model_hints(model)
+    unset_type = type(_unset_of(model))
     fields = []
     for attribute in attrs.fields(model):
         if attribute.name == "additional_properties":
@@ -105,10 +106,10 @@ def _plan(model: type[Any], strip_underscore: bool) -> list[_Field]:
         if not attribute.init or attribute.alias != attribute.name:
             raise _Unsupported(attribute.name)
         members = union_members(hints[attribute.name])
-        required = Unset not in members
+        required = unset_type not in members
         if required and attribute.default is not attrs.NOTHING:
             raise _Unsupported(attribute.name)  # a default the generator never writes
-        rest = [m for m in members if m not in (Unset, type(None))]
+        rest = [m for m in members if m not in (unset_type, type(None))]
         if len(rest) != 1:
             raise _Unsupported(attribute.name)  # oneOf unions: left to from_dict
         convert, probe = _conversion(rest[0])
@@ -187,7 +188,7 @@ def _compile(model: type[Any], fields: list[_Field]) -> tuple[Decoder, Decoder]:
     namespace: dict[str, Any] = {
         "_cls": model,
         "_new": object.__new__,
-        "_UNSET": UNSET,
+        "_UNSET": _unset_of(model),
         "_KNOWN": frozenset(field.key for field in fields),
     }
     lines = [
@@ -214,12 +215,16 @@ def _compile(model: type[Any], fields: list[_Field]) -> tuple[Decoder, Decoder]:
         "    except KeyError:",
         "        pass",
         "o = _new(_cls)",
+        # Known keys present, counted as they are read: equal to len(d) means no unknown key.
+        f"n = {sum(1 for field in fields if field.required)}",
     ]
     for number, field in enumerate(fields):
         if field.required:
             lines.append(f"v = d[{field.key!r}]")
         else:
             lines.append(f"v = d.get({field.key!r}, _UNSET)")
+            lines.append("if v is not _UNSET:")
+            lines.append("    n += 1")
         present = [] if field.required else ["v is not _UNSET"]
         present += ["v is not None"] if field.nullable else []
         if field.convert is not None and present:
@@ -230,7 +235,7 @@ def _compile(model: type[Any], fields: list[_Field]) -> tuple[Decoder, Decoder]:
         lines.append(f"o.{field.name} = v")
     lines += [
         "o.additional_properties = (",
-        "    {} if _KNOWN.issuperset(d) else {k: x for k, x in d.items() if k not in _KNOWN}",
+        "    {} if len(d) == n else {k: x for k, x in d.items() if k not in _KNOWN}",
         ")",
         "return o",
     ]
@@ -268,6 +273,14 @@ def _settable_directly(model: type[Any]) -> bool:
         if not attribute.init and attribute.name != "additional_properties":
             return False
     return True
+
+
+def _unset_of(model: type[Any]) -> Any:
+    """The UNSET sentinel `model.from_dict` uses: each generated package (kalshi_generated and
+    kalshi_generated.ws) has its own `types` module, so its own Unset class and UNSET."""
+    module = sys.modules.get(model.__module__)
+    unset = getattr(module, "UNSET", UNSET)
+    return unset if isinstance(unset, getattr(module, "Unset", Unset)) else UNSET
 
 
 def model_hints(model: type[Any]) -> dict[str, Any]:

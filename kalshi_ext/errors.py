@@ -14,6 +14,8 @@
     ├── APIConnectionError              no response: connect, read, write or protocol failure
     │   └── APITimeoutError             an httpx timeout or the whole call's total_timeout spent
     ├── ResponseValidationError         an unusable 2xx: not JSON, wrong shape, error envelope
+    ├── ClientClosedError               a call on (or cut short by) a closed client
+    ├── EventLoopError                  an AsyncClient used from a second event loop
     ├── PaginationError                 a cursor walk that cannot go on (a cursor seen twice)
     └── InvalidArgumentError            a bad argument, refused before sending (also ValueError)
         └── ArgumentTypeError           ... of the wrong type or name (also TypeError)
@@ -30,8 +32,8 @@ import contextlib
 import http
 import json
 import time
-from collections.abc import Mapping
-from typing import Any, Final
+from collections.abc import Callable, Mapping
+from typing import Any, Final, Literal
 
 import attrs
 import httpx
@@ -49,9 +51,11 @@ __all__ = [
     "ClientClosedError",
     "ConflictError",
     "ErrorBody",
+    "EventLoopError",
     "InvalidArgumentError",
     "KalshiError",
     "NotFoundError",
+    "OrderOutcome",
     "PaginationError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -118,14 +122,44 @@ def _rebuild(cls: type[KalshiError], args: tuple[Any, ...], state: dict[str, Any
     return error
 
 
+OrderOutcome = Literal["absent", "placed", "unknown"]
+
+
+def _with_outcome(describe: Callable[[Any], str]) -> Callable[[Any], str]:
+    def __str__(self: KalshiError) -> str:
+        text = describe(self)
+        if self.outcome is None:
+            return text
+        return f"{text} [order {self.outcome}: {self.outcome_detail}]"
+
+    __str__.wraps_outcome = True  # type: ignore[attr-defined]
+    return __str__
+
+
 class KalshiError(Exception):
     """Root of every error this package raises.
 
     ``client_order_id`` is set on an error raised by an order placement, so a caller can look
     the order up (or retry with the same id) instead of placing it again under a new one.
+    ``outcome`` says what became of that order: ``"absent"`` (not on the exchange: safe to
+    send again), ``"placed"`` (it is there) or ``"unknown"`` (look it up before sending it
+    again); ``str(error)`` ends with it and ``outcome_detail``, so a log line keeps it.
     """
 
     client_order_id: str | None = None
+    outcome: OrderOutcome | None = None
+    outcome_detail: str | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("__str__")
+        if own is not None and not getattr(own, "wraps_outcome", False):
+            cls.__str__ = _with_outcome(own)  # type: ignore[method-assign,assignment]
+
+    def set_outcome(self, outcome: OrderOutcome, detail: str) -> None:
+        self.outcome, self.outcome_detail = outcome, detail
+
+    __str__ = _with_outcome(Exception.__str__)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # The subclasses take keyword-only arguments, which BaseException's own reduce cannot
@@ -379,7 +413,17 @@ class ResponseValidationError(KalshiError):
 
 
 class ClientClosedError(KalshiError, RuntimeError):
-    """A call on a client after close() (or still running when close() was called)."""
+    """A call on a client after close() (or still running when close() was called).
+
+    ``request_may_have_been_sent`` is True when close() cut a request off after it may have
+    been sent. An order call closed under it carries ``client_order_id`` and ``outcome``.
+    """
+
+    request_may_have_been_sent: bool = False
+
+
+class EventLoopError(KalshiError, RuntimeError):
+    """An AsyncClient called from another event loop than the one it first ran on."""
 
 
 class BatchIncompleteError(KalshiError):

@@ -51,6 +51,8 @@ class OperationInfo:
     # ~10 µs, a third of the layer's own time per call.
     required: tuple[str, ...]
     path_parameters: frozenset[str]  # positional in _get_kwargs; the rest are keyword-only
+    # Query parameters typed str: a list for one of them is sent comma-joined (_comma_joined).
+    text_query_parameters: frozenset[str] = frozenset()
 
     @classmethod
     @functools.cache
@@ -75,6 +77,16 @@ class OperationInfo:
                 for name, p in inspect.signature(module._get_kwargs).parameters.items()
                 if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
             ),
+            text_query_parameters=frozenset(
+                name
+                for name, hint in hints.items()
+                if name != "return" and str in (hint, *typing.get_args(hint))
+            )
+            - {
+                name
+                for name, p in inspect.signature(module._get_kwargs).parameters.items()
+                if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+            },
         )
 
     def required_body_fields(self) -> frozenset[str]:
@@ -231,7 +243,9 @@ def build_request(op: OperationInfo, arguments: Mapping[str, Any]) -> Send:
     arguments = dict(arguments)
     where = f"{op.name}()"
     call: dict[str, Any] = {
-        name: arguments.pop(name) for name in list(arguments) if name in op.parameters
+        name: _comma_joined(op, name, arguments.pop(name))
+        for name in list(arguments)
+        if name in op.parameters
     }
     if op.body_model is not None:
         body = arguments.pop("body", None)
@@ -279,6 +293,24 @@ def build_request(op: OperationInfo, arguments: Mapping[str, Any]) -> Send:
         json=kwargs.get("json"),
         headers={k: v for k, v in kwargs.get("headers", {}).items() if k.lower() != "content-type"},
     )
+
+
+def _comma_joined(op: OperationInfo, name: str, value: Any) -> Any:
+    """A list for a string query parameter as Kalshi's comma-separated form (market_tickers=A,B);
+    httpx would send it as market_tickers=A&market_tickers=B, of which the API reads one."""
+    if not isinstance(value, list | tuple | set | frozenset):
+        return value
+    if name not in op.text_query_parameters:
+        raise ArgumentTypeError(
+            f"{op.name}(): {name}= takes one value, not a {type(value).__name__}"
+        )
+    items = sorted(value) if isinstance(value, set | frozenset) else list(value)
+    if not items or not all(isinstance(item, str) and item and "," not in item for item in items):
+        raise InvalidArgumentError(
+            f"{op.name}(): {name}= as a list needs non-empty strings without commas; "
+            "it is sent comma-joined"
+        )
+    return ",".join(items)
 
 
 def _refuse_unknown(op: OperationInfo, unknown: set[str], where: str) -> None:

@@ -30,12 +30,13 @@ from kalshi_ext.errors import (
     APITimeoutError,
     ArgumentTypeError,
     BatchIncompleteError,
+    ClientClosedError,
     InvalidArgumentError,
     KalshiError,
     RateLimitError,
     ResponseValidationError,
 )
-from kalshi_ext.flow import AttemptLog, Flow, Sleep, send_with_retries
+from kalshi_ext.flow import AttemptLog, Flow, Sleep, as_recovery, send_with_retries
 from kalshi_ext.operations import (
     CallContext,
     Detailed,
@@ -250,7 +251,9 @@ def find_orders(
             for order in page.items:
                 if order.client_order_id in wanted:
                     found[order.client_order_id] = order
-            if wanted <= found.keys() or not walk.advance(page.next_cursor):
+            if wanted <= found.keys() or not walk.advance(
+                page.next_cursor, page_was_empty=not len(page)
+            ):
                 break
     return found
 
@@ -267,7 +270,8 @@ def _look_up(
     ctx: CallContext, orders: Sequence[Mapping[str, Any]], since_s: int, started: float
 ) -> Flow[Lookup]:
     try:
-        return Lookup((yield from find_orders(ctx, orders, since_s, started)))
+        # as_recovery: a lookup is still sent when the client is closed during the call.
+        return Lookup((yield from as_recovery(find_orders(ctx, orders, since_s, started))))
     except KalshiError as exc:
         return Lookup({}, exc)
 
@@ -333,25 +337,44 @@ def create_order_flow(
         # A 2xx we could not read placed the order; so may an attempt with no clear answer,
         # which makes a later 409 (or any other refusal) our own earlier attempt's doing.
         if not (log.may_have_landed or isinstance(failure, ResponseValidationError)):
+            failure.set_outcome(
+                "absent",
+                f"the exchange refused client_order_id {client_order_id}"
+                if isinstance(failure, APIStatusError)
+                else f"client_order_id {client_order_id} never reached the exchange",
+            )
             raise
         lookup = yield from _look_up(ctx, [fields], since_s, started)
         order = lookup.found.get(client_order_id)
         if order is not None and _matches(order, fields):
+            if isinstance(failure, ClientClosedError):  # the caller is shutting down: say so
+                failure.set_outcome(
+                    "placed",
+                    f"order {order.order_id} (client_order_id {client_order_id}) is on "
+                    "the exchange",
+                )
+                raise
             response = sent.response if sent is not None else None
             item = CreateOrderV2Response.from_dict(_created_item(order))
             return Detailed(item, response, log.retries_taken, recovered=True)
         if order is not None:
-            failure.add_note(
+            detail = (
                 f"an order with client_order_id {client_order_id} exists but differs from this "
                 "one (ticker, side, price or count): it was not placed by this call"
             )
+            failure.add_note(detail)
+            failure.set_outcome("absent", detail)
         elif lookup.failure is not None:
-            failure.add_note(
+            detail = (
                 f"whether client_order_id {client_order_id} was placed is unknown: looking it up "
                 f"failed ({lookup.failure}); look it up before placing it again"
             )
+            failure.add_note(detail)
+            failure.set_outcome("unknown", detail)
         else:
-            failure.add_note(f"client_order_id {client_order_id} is not on the exchange")
+            detail = f"client_order_id {client_order_id} is not on the exchange"
+            failure.add_note(detail)
+            failure.set_outcome("absent", detail)
         raise
 
 

@@ -6,10 +6,12 @@ are shared; the two iterator classes only loop and await.
 
 from __future__ import annotations
 
+import collections
 import functools
+import hashlib
 import itertools
 import typing
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -121,7 +123,10 @@ class Page(Generic[T]):
     @property
     def detailed(self) -> Detailed[Any]:
         """The whole reply as its generated model, with the response and retries spent."""
-        parsed = decode_model(self._shape.model, self._reply, self.response)
+        reply = self._reply
+        if self._shape.items_field not in reply:  # a missing item list reads as empty
+            reply = {**reply, self._shape.items_field: []}
+        parsed = decode_model(self._shape.model, reply, self.response)
         return Detailed(parsed, self.response, self.retries_taken)
 
     def _decode_each(self) -> Iterator[T]:
@@ -181,15 +186,26 @@ class _ReplyShape:
         self, response: httpx.Response, json_loads: JsonLoads
     ) -> tuple[dict[str, Any], list[Any]]:
         """The reply's JSON object and its raw items; everything but the items is decoded now,
-        so that a page whose envelope is wrong fails before any of its items is yielded."""
+        so that a page whose envelope is wrong fails before any of its items is yielded.
+
+        A null or missing item list is an empty page (the live API has sent `null`); any other
+        value that is not an array raises. A cursor that is neither a string nor null raises.
+        """
         data = response_object(self.model, response, json_loads)
-        if self.items_field not in data:
-            decode_model(self.model, data, response)  # raises if the field is required
-            return data, []
-        raw_items = data[self.items_field]
-        if type(raw_items) is not list:
+        raw_items = data.get(self.items_field)
+        if raw_items is None:
+            raw_items = []
+            if self.items_field in data:  # null: read as the empty list it stands for
+                data = {**data, self.items_field: raw_items}
+        elif type(raw_items) is not list:
             raise ResponseValidationError.from_response(
                 response, f"{self.items_field} is not a list in {self.model.__name__}"
+            )
+        cursor = data.get("cursor")
+        if cursor is not None and not isinstance(cursor, str):
+            raise ResponseValidationError.from_response(
+                response,
+                f"cursor is a {type(cursor).__name__}, not a string, in {self.model.__name__}",
             )
         decode_model(self.model, {**data, self.items_field: []}, response)
         return data, raw_items
@@ -265,25 +281,55 @@ class PageRequest:
         )
 
 
+# Consecutive empty pages that still carry a cursor before a walk gives up: a server that
+# keeps answering "nothing yet, ask again" would otherwise be asked forever.
+MAX_EMPTY_PAGES = 10
+# Cursors remembered to catch a loop (A -> B -> A): the last this many, as 16-byte digests,
+# so a walk's memory stays bounded (~2 MB) however long it runs and however long the cursors.
+SEEN_CURSORS = 10_000
+
+
 class CursorWalk:
-    """Which cursor comes next; refuses a cursor seen before (A -> B -> A would never end)."""
+    """Which cursor comes next; refuses a cursor seen before (A -> B -> A would never end) and
+    a run of more than MAX_EMPTY_PAGES empty pages that still carry a cursor."""
 
     def __init__(self, operation: str, start_cursor: str | None) -> None:
         self.operation = operation
         self.cursor = start_cursor
-        self._seen = {start_cursor} if start_cursor else set()
+        self._seen: set[bytes] = set()
+        self._order: collections.deque[bytes] = collections.deque()
+        self._empty_run = 0
+        if start_cursor:
+            self._remember(start_cursor)
 
-    def advance(self, next_cursor: str | None) -> bool:
+    def _remember(self, cursor: str) -> bool:
+        """Remember `cursor`; False when it is already remembered."""
+        digest = hashlib.blake2b(cursor.encode(), digest_size=16).digest()
+        if digest in self._seen:
+            return False
+        self._seen.add(digest)
+        self._order.append(digest)
+        if len(self._order) > SEEN_CURSORS:
+            self._seen.discard(self._order.popleft())
+        return True
+
+    def advance(self, next_cursor: str | None, *, page_was_empty: bool = False) -> bool:
         """Move to next_cursor; False when the walk is over."""
         if not next_cursor:
             return False
-        if next_cursor in self._seen:
+        self._empty_run = self._empty_run + 1 if page_was_empty else 0
+        if self._empty_run > MAX_EMPTY_PAGES:
+            raise PaginationError(
+                f"{self.operation}: {self._empty_run} empty pages in a row still carried a "
+                "cursor; stopping rather than ask forever",
+                cursor=next_cursor[:40],
+            )
+        if not self._remember(next_cursor):
             raise PaginationError(
                 f"{self.operation}: the server returned cursor {next_cursor[:40]!r} a second time; "
                 "stopping rather than loop forever",
                 cursor=next_cursor,
             )
-        self._seen.add(next_cursor)
         self.cursor = next_cursor
         return True
 
@@ -318,9 +364,9 @@ class SyncPager(Generic[T]):
         while True:
             page = self._fetch(walk.cursor)
             yield page
-            next_cursor = page.next_cursor
+            next_cursor, empty = page.next_cursor, not len(page)
             del page  # see _release_before_next_fetch
-            if not walk.advance(next_cursor):
+            if not walk.advance(next_cursor, page_was_empty=empty):
                 return
 
     def __iter__(self) -> Iterator[T]:
@@ -347,14 +393,16 @@ class AsyncPager(Generic[T]):
         self._request = request
         self._fetch = fetch
 
-    async def pages(self) -> AsyncIterator[Page[T]]:
+    async def pages(self) -> AsyncGenerator[Page[T], None]:
+        """Pages in order; `await pages.aclose()` when leaving a walk early (an async generator
+        is not closed for you when abandoned)."""
         walk = CursorWalk(self._request.paged.operation, self._request.start_cursor)
         while True:
             page = await self._fetch(walk.cursor)
             yield page
-            next_cursor = page.next_cursor
+            next_cursor, empty = page.next_cursor, not len(page)
             del page  # see _release_before_next_fetch
-            if not walk.advance(next_cursor):
+            if not walk.advance(next_cursor, page_was_empty=empty):
                 return
 
     async def _items(self) -> AsyncIterator[T]:

@@ -1,5 +1,5 @@
-"""In-process fakes for client tests: a frozen clock, a recording sleep, a stateful order book
-served through httpx.MockTransport that can fail in scripted ways."""
+"""In-process fakes for client tests: a frozen clock, a recording sleep, the one factory of
+clients over httpx.MockTransport, and a stateful order book that can fail in scripted ways."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from kalshi_ext import Client, Clock, KalshiAuth, KalshiConfig
+from kalshi_ext import AsyncClient, Client, Clock, KalshiAuth, KalshiConfig
 
 BASE_URL = "http://127.0.0.1:9/trade-api/v2"
 _KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -48,6 +48,33 @@ class FakeTime:
         key = serialization.load_pem_private_key(PRIVATE_PEM, password=None)
         assert isinstance(key, rsa.RSAPrivateKey)
         return KalshiAuth("test-key", key, clock=self.signing_clock)
+
+
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+def _fake_options(handler: Handler, time: FakeTime, config: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "auth": time.auth(),
+        "config": KalshiConfig(base_url=BASE_URL, **config),
+        "transport": httpx.MockTransport(handler),
+        "clock": time.clock(),
+    }
+
+
+def fake_client(handler: Handler, time: FakeTime | None = None, **config: Any) -> Client:
+    """A Client whose requests `handler` answers in-process, on `time`'s frozen clock.
+
+    `config` goes to KalshiConfig (base_url is BASE_URL); sleeps are recorded, never taken.
+    """
+    time = FakeTime() if time is None else time
+    return Client(**_fake_options(handler, time, config), sleep=time.sleep)
+
+
+def fake_async_client(handler: Handler, time: FakeTime | None = None, **config: Any) -> AsyncClient:
+    """The AsyncClient twin of `fake_client` (httpx.MockTransport serves async requests too)."""
+    time = FakeTime() if time is None else time
+    return AsyncClient(**_fake_options(handler, time, config), sleep=time.async_sleep)
 
 
 def order_json(body: dict[str, Any], order_id: str, created_s: float) -> dict[str, Any]:
@@ -86,6 +113,20 @@ class FakeExchange:
         self.orders: dict[str, dict[str, Any]] = {}
         self.faults: list[str | int | None] = []
         self.requests: list[httpx.Request] = []
+        # An attribute, so a test can wrap the exchange's behaviour: `ex.process = wrapper`.
+        self.process: Handler = self.answer
+
+    def fail_first_batch_after_one(self, status: int) -> None:
+        """The first batch request places only its first order, then answers `status`."""
+        original = self.process
+
+        def process(request: httpx.Request) -> httpx.Response:
+            if request.url.path.endswith("/batched") and not self.orders:
+                self.place(json.loads(request.content)["orders"][0])
+                return httpx.Response(status, json={"code": "fault", "message": "injected"})
+            return original(request)
+
+        self.process = process
 
     def handler(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
@@ -121,7 +162,8 @@ class FakeExchange:
             "ts_ms": int(self.time.now * 1000),
         }
 
-    def process(self, request: httpx.Request) -> httpx.Response:
+    def answer(self, request: httpx.Request) -> httpx.Response:
+        """The exchange's own behaviour, without faults."""
         path = request.url.path.removeprefix("/trade-api/v2")
         if request.method == "POST" and path == "/portfolio/events/orders":
             status, payload = self.place(json.loads(request.content))
@@ -153,10 +195,4 @@ class FakeExchange:
         return httpx.Response(404, json={"code": "not_found", "message": path})
 
     def client(self, **config: Any) -> Client:
-        return Client(
-            auth=self.time.auth(),
-            config=KalshiConfig(base_url=BASE_URL, **config),
-            transport=httpx.MockTransport(self.handler),
-            clock=self.time.clock(),
-            sleep=self.time.sleep,
-        )
+        return fake_client(self.handler, self.time, **config)

@@ -13,8 +13,9 @@ It serves the 36 /portfolio operations of Kalshi's OpenAPI 3.31.0 on 127.0.0.1 (
 port by default) from a background thread, checks every request's RSA-PSS or Ed25519 signature,
 and keeps a coherent account: see `engine` for the market model and `faults` for the fault
 semantics. The same port serves Kalshi's WebSocket API for the portfolio channels (`ws`), with
-its own faults (`ws_faults`). Run it standalone with
-`python -m kalshi_ext.testing.exchange --port 0`.
+its own faults (`ws_faults`). Run it standalone with `python -m kalshi_ext.testing.exchange`:
+it prints the `export KALSHI_...=` lines for `Client.from_env()` and serves `admin`'s routes
+under /_admin/.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import functools
 import ipaddress
 import os
 import random
+import shlex
 import signal
 import sys
 import tempfile
@@ -40,8 +42,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.types import ASGIApp
 
+from kalshi_ext.auth import KEY_ID_ENV, KEY_PATH_ENV
 from kalshi_ext.client import AsyncClient, Client
 from kalshi_ext.config import KalshiConfig
+from kalshi_ext.testing.admin import ADMIN_PATH, BASE_URL_ENV, AdminFirst, build_admin_app
 from kalshi_ext.testing.engine import SEEDED_MARKETS, Engine, Side
 from kalshi_ext.testing.exchange_error import ExchangeError
 from kalshi_ext.testing.faults import Fault, FaultKind, FaultMiddleware, FaultPlan, ServedRequest
@@ -128,7 +132,7 @@ class LocalExchange:
         api = build_app(self._state, base_path)
         self._ws = WsServer(FaultMiddleware(api, self._faults), self._keys, clock=self._now)
         self._engine.listener = self._ws.publish
-        self.app: ASGIApp = self._ws
+        self.app: ASGIApp = AdminFirst(self._ws, build_admin_app(self))
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._port: int | None = None
@@ -223,8 +227,8 @@ class LocalExchange:
     # ---- clients ------------------------------------------------------------------------
 
     def config(self, **overrides: Any) -> KalshiConfig:
-        """A KalshiConfig pointed at this exchange (loopback http is allowed)."""
-        return KalshiConfig(base_url=self.base_url, **overrides)
+        """A KalshiConfig pointed at this exchange, REST and WebSocket (loopback is allowed)."""
+        return KalshiConfig(**{"base_url": self.base_url, "ws_base_url": self.ws_url, **overrides})
 
     def client(self, **config_overrides: Any) -> Client:
         """A kalshi_ext.Client signed with this exchange's throwaway key; close it (or `with`)."""
@@ -470,18 +474,22 @@ class LocalExchange:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m kalshi_ext.testing.exchange",
-        description="Run a local Kalshi /portfolio exchange until SIGINT or SIGTERM.",
+        description=(
+            "Run a local Kalshi /portfolio exchange on 127.0.0.1 until SIGINT or SIGTERM. "
+            "Prints the seeded markets and the `export KALSHI_...=` lines that let a bot run "
+            "unchanged with Client.from_env(); scripts the market through /_admin/..."
+        ),
     )
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free)")
     parser.add_argument("--seed", type=int, default=0, help="seed for ids and the seeded books")
     parser.add_argument(
         "--key-out",
-        help="file to write the throwaway private key PEM to (default: a new temp file)",
+        help="file to write the throwaway private key PEM to, kept on exit "
+        "(default: a temp file, removed on exit)",
     )
     args = parser.parse_args(argv)
 
     exchange = LocalExchange(seed=args.seed, port=args.port)
-    key_path = _write_key(exchange.private_key_pem, args.key_out)
     stop = threading.Event()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
@@ -489,14 +497,38 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
-    with exchange:
-        print(f"base_url={exchange.base_url}", flush=True)
-        print(f"key_id={exchange.key_id}", flush=True)
-        print(f"private_key_path={key_path}", flush=True)
-        print(f"ws_url={exchange.ws_url}", flush=True)
-        while not stop.wait(0.5):
-            pass
+    key_path = _write_key(exchange.private_key_pem, args.key_out)
+    try:
+        with exchange:
+            print(startup_text(exchange, key_path), flush=True)
+            while not stop.wait(0.5):
+                pass
+    finally:
+        if args.key_out is None:
+            os.unlink(key_path)
     return 0
+
+
+def startup_text(exchange: LocalExchange, key_path: str) -> str:
+    """What the standalone exchange prints: shell comments, then `export` lines for a bot."""
+    origin = exchange.base_url.removesuffix(exchange.base_path)
+    lines = [
+        f"# Local Kalshi exchange on {exchange.base_url} (Ctrl-C stops it)",
+        f"# WebSocket: {exchange.ws_url}",
+        "# Markets:",
+    ]
+    lines += [
+        f"#   {ticker}  event {event}, tick $0.01, book around ${mid / 100:.2f}"
+        for ticker, event, mid in SEEDED_MARKETS
+    ]
+    lines += [
+        f"# Admin: {origin}{ADMIN_PATH}/ (settle, other_orders, faults, reset)",
+        "# Run your bot with Client.from_env() after:",
+        f"export {KEY_ID_ENV}={shlex.quote(exchange.key_id)}",
+        f"export {KEY_PATH_ENV}={shlex.quote(key_path)}",
+        f"export {BASE_URL_ENV}={shlex.quote(exchange.base_url)}",
+    ]
+    return "\n".join(lines)
 
 
 def _write_key(pem: bytes, path: str | None) -> str:

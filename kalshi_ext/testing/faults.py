@@ -198,6 +198,7 @@ class FaultMiddleware:
                 await self.app(scope, receive, send_and_record)
             elif fault.kind == "drop_before":
                 record(None)
+                await _read_body(receive)
                 await _drop_connection(send)
             else:  # drop_after: process fully, swallow the response, then hang up
                 await self.app(scope, receive, _swallow)
@@ -205,6 +206,16 @@ class FaultMiddleware:
                 await _drop_connection(send)
         finally:
             record(None)
+
+
+async def _read_body(receive: Receive) -> None:
+    """Read the request to its end without acting on it: a body left unread when the socket
+    closes makes the close a reset, and the client then sees ECONNRESET (a ReadError) on some
+    runs instead of a connection closed without a response."""
+    while True:
+        message = await receive()
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return
 
 
 async def _swallow(message: Message) -> None:

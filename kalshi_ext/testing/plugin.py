@@ -11,8 +11,8 @@ into every pytest run.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -21,8 +21,24 @@ if TYPE_CHECKING:
     from kalshi_ext.testing.exchange import LocalExchange
 
 
+def _async_fixture_decorator() -> Callable[..., Any]:
+    """pytest-asyncio's fixture decorator: in its strict mode (the default) it runs only the
+    async fixtures it marked. Without pytest-asyncio (anyio's plugin, say): a plain fixture."""
+    try:
+        import pytest_asyncio
+    except ImportError:
+        return pytest.fixture
+    return pytest_asyncio.fixture
+
+
+async_fixture = _async_fixture_decorator()
+
+
 @pytest.fixture(scope="session")
 def _kalshi_exchange_server() -> Iterator[LocalExchange]:
+    from kalshi_ext.testing import require_testing_extra
+
+    require_testing_extra()  # a message naming the extra, not uvicorn's ModuleNotFoundError
     from kalshi_ext.testing.exchange import LocalExchange
 
     with LocalExchange() as exchange:
@@ -43,8 +59,9 @@ def kalshi_client(kalshi_exchange: LocalExchange) -> Iterator[Client]:
         yield client
 
 
-@pytest.fixture
+@async_fixture
 async def async_kalshi_client(kalshi_exchange: LocalExchange) -> AsyncIterator[AsyncClient]:
-    """A kalshi_ext.AsyncClient bound to kalshi_exchange (needs pytest-asyncio)."""
+    """A kalshi_ext.AsyncClient bound to kalshi_exchange (needs pytest-asyncio, any mode: mark
+    the test `@pytest.mark.asyncio` in its default strict mode)."""
     async with kalshi_exchange.async_client() as client:
         yield client

@@ -4,6 +4,7 @@ every operation at least once, and Prism must find no violation in any request o
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -41,13 +42,13 @@ def test_every_operation_through_the_validating_proxy(
     ) as client:
         client.http.event_hooks["response"].append(record)
 
-        def call(name: str, **arguments: object) -> object:
+        def call(name: str, **arguments: object) -> Any:
             called.add(name)
             return getattr(client, name)(**arguments)
 
         call("get_balance")
         group = call("create_order_group", contracts_limit=50)
-        group_id = group.order_group_id  # type: ignore[attr-defined]
+        group_id = group.order_group_id
         resting = call(
             "create_order",
             ticker=TICKER,
@@ -72,8 +73,8 @@ def test_every_operation_through_the_validating_proxy(
             ],
         )
         call("get_orders", ticker=TICKER)
-        call("get_order", order_id=resting.order_id)  # type: ignore[attr-defined]
-        call("get_order_queue_position", order_id=resting.order_id)  # type: ignore[attr-defined]
+        call("get_order", order_id=resting.order_id)
+        call("get_order_queue_position", order_id=resting.order_id)
         call("get_queue_positions", market_tickers=f"{TICKER},{OTHER}")
         call(
             "amend_order",
@@ -82,8 +83,8 @@ def test_every_operation_through_the_validating_proxy(
             side="bid",
             price="0.06",
             count=3,
-        )  # type: ignore[attr-defined]
-        call("decrease_order", order_id=resting.order_id, reduce_by=1)  # type: ignore[attr-defined]
+        )
+        call("decrease_order", order_id=resting.order_id, reduce_by=1)
         call("get_total_resting_order_value")
         call("get_fills", ticker=TICKER)
         call("get_positions")
@@ -93,9 +94,9 @@ def test_every_operation_through_the_validating_proxy(
         call("reset_order_group", order_group_id=group_id)
         call("trigger_order_group", order_group_id=group_id)
         call("delete_order_group", order_group_id=group_id)
-        first = batch.orders[0].order_id  # type: ignore[attr-defined]
+        first = batch.orders[0].order_id
         call("cancel_order", order_id=first)
-        call("batch_cancel_orders", orders=[{"order_id": batch.orders[1].order_id}])  # type: ignore[attr-defined]
+        call("batch_cancel_orders", orders=[{"order_id": batch.orders[1].order_id}])
         call("create_order", ticker=OTHER, side="bid", count=1, price="0.02")
         call("cancel_all_orders")
         exchange.settle_market(TICKER, "yes")

@@ -17,7 +17,7 @@ TICKER = "KXDEMO-26DEC31-T50"
 def test_plugin_fixtures_place_fill_and_cancel(
     kalshi_client: Client, kalshi_exchange: LocalExchange
 ) -> None:
-    """What a user's bot test looks like (the README shows it)."""
+    """What a user's bot test looks like (the README's own example runs in tests/docs)."""
     resting = kalshi_client.create_order(ticker=TICKER, side="bid", count=2, price="0.05")
     best_ask = kalshi_exchange.book(TICKER).best_ask
     assert best_ask is not None
@@ -83,7 +83,7 @@ def test_batch_drop_after_processing_places_each_order_once(
     )
     orders = [{"ticker": TICKER, "side": "bid", "count": 1, "price": f"0.0{n}"} for n in (2, 3, 4)]
     reply = kalshi_client.batch_create_orders(orders=orders)
-    ids = [item.client_order_id for item in reply.orders]
+    ids = [item.client_order_id for item in reply.orders if isinstance(item.client_order_id, str)]
     on_exchange = [o.client_order_id for o in kalshi_exchange.orders if o.client_order_id in ids]
     assert sorted(on_exchange) == sorted(ids) and len(ids) == 3
 
@@ -118,16 +118,3 @@ def test_wire_format_of_prices_and_counts(kalshi_exchange: LocalExchange) -> Non
         client.http.event_hooks["request"].append(record)
         client.create_order(ticker=TICKER, side="bid", count=3, price=7)
     assert sent[0]["price"] == "0.0700" and sent[0]["count"] == "3.00"
-
-
-def test_my_bot_buys(kalshi_client: Client, kalshi_exchange: LocalExchange) -> None:
-    """The README's example of a user's bot test, verbatim."""
-    order = kalshi_client.create_order(
-        ticker="KXDEMO-26DEC31-T50",
-        side="bid",
-        count=1,
-        price="0.99",
-        time_in_force="immediate_or_cancel",
-    )
-    assert order.fill_count == "1.00"
-    assert [f.ticker for f in kalshi_client.iter_fills()] == ["KXDEMO-26DEC31-T50"]

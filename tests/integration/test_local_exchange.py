@@ -998,14 +998,21 @@ def test_command_line_runs_until_sigterm(tmp_path: Path) -> None:
     )
     try:
         assert process.stdout is not None
-        lines = dict(process.stdout.readline().strip().split("=", 1) for _ in range(3))
-        assert lines["private_key_path"] == str(key_out)
+        lines: dict[str, str] = {}
+        while len(lines) < 3:
+            line = process.stdout.readline()
+            assert line, "the exchange exited before printing its export lines"
+            if line.startswith("export "):
+                name, _, value = line.removeprefix("export ").strip().partition("=")
+                lines[name] = value
+        assert lines["KALSHI_PRIVATE_KEY_PATH"] == str(key_out)
         assert key_out.stat().st_mode & 0o777 == 0o600
-        auth = Signer(lines["key_id"], load_key(key_out.read_bytes()))
-        response = http_get(f"{lines['base_url']}/portfolio/balance", auth=auth)
+        auth = Signer(lines["KALSHI_KEY_ID"], load_key(key_out.read_bytes()))
+        response = http_get(f"{lines['KALSHI_API_BASE_URL']}/portfolio/balance", auth=auth)
         assert response.json()["balance"] == START
     finally:
         process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=10)
     assert process.returncode == 0, err
     assert "PRIVATE KEY" not in out + err
+    assert key_out.exists(), "a key file the caller named is kept"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import httpx
 import pytest
@@ -13,33 +14,22 @@ from kalshi_ext import (
     Client,
     ConflictError,
     KalshiAuth,
-    KalshiConfig,
     KalshiError,
     NotFoundError,
     RateLimitError,
     ResponseValidationError,
     ServerError,
 )
-from tests.fakes import BASE_URL, PRIVATE_PEM, FakeTime
+from tests.fakes import PRIVATE_PEM, Handler, fake_client
 
 SECRET_HEADER = "SECRET-HEADER-VALUE-7f3a"
 
 
-def client_for(handler: object, **config: object) -> Client:
-    time = FakeTime()
-    return Client(
-        key_id="k",
-        private_key=PRIVATE_PEM,
-        config=KalshiConfig(
-            base_url=BASE_URL, max_retries=0, extra_headers={"X-Desk": SECRET_HEADER}, **config
-        ),  # type: ignore[arg-type]
-        transport=httpx.MockTransport(handler),  # type: ignore[arg-type]
-        clock=time.clock(),
-        sleep=time.sleep,
-    )
+def client_for(handler: Handler, **config: Any) -> Client:
+    return fake_client(handler, max_retries=0, extra_headers={"X-Desk": SECRET_HEADER}, **config)
 
 
-def answer(status: int, content: bytes | str = b"", **headers: str) -> object:
+def answer(status: int, content: bytes | str = b"", **headers: str) -> Handler:
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(status, content=content, headers=headers)
 

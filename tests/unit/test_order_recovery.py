@@ -27,7 +27,7 @@ def exchange() -> FakeExchange:
 
 
 @pytest.mark.parametrize("final", [429, 400, 403, "garbage_after"])
-def test_placed_then_any_unclear_ending_returns_the_placed_order(final: object) -> None:
+def test_placed_then_any_unclear_ending_returns_the_placed_order(final: str | int) -> None:
     ex = exchange()
     # the first attempt is processed but its answer lost; the retry ends otherwise
     ex.faults = ["drop_after", final] if final != "garbage_after" else ["garbage_after"]
@@ -105,19 +105,6 @@ def test_dot_segment_ids_are_refused_before_sending(bad_id: str) -> None:
     assert ex.requests == []
 
 
-def partial_batch(ex: FakeExchange, *, status: int) -> None:
-    """The first batch request places only its first order, then answers `status`."""
-    original = ex.process
-
-    def process(request: httpx.Request) -> httpx.Response:
-        if request.url.path.endswith("/batched") and not ex.orders:
-            ex.place(json.loads(request.content)["orders"][0])
-            return httpx.Response(status, json={"code": "fault", "message": "injected"})
-        return original(request)
-
-    ex.process = process  # type: ignore[method-assign]
-
-
 TWO = [
     {"ticker": "T", "side": "bid", "count": 1, "price": "0.30"},
     {"ticker": "T", "side": "bid", "count": 1, "price": "0.31"},
@@ -126,7 +113,7 @@ TWO = [
 
 def test_batch_partial_failure_without_retry_reports_what_was_placed() -> None:
     ex = exchange()
-    partial_batch(ex, status=503)
+    ex.fail_first_batch_after_one(503)
     with ex.client() as client, pytest.raises(BatchIncompleteError) as caught:
         client.batch_create_orders(orders=TWO, retry=False)
     error = caught.value
@@ -161,7 +148,7 @@ def replying(ex: FakeExchange, rewrite: Any) -> None:
             return httpx.Response(201, json={"orders": rewrite(response.json()["orders"])})
         return response
 
-    ex.process = process  # type: ignore[method-assign]
+    ex.process = process
 
 
 def test_batch_reply_without_ids_is_matched_by_position() -> None:
@@ -213,7 +200,7 @@ def test_empty_success_body_for_an_empty_model() -> None:
             return httpx.Response(204)
         return original(request)
 
-    ex.process = process  # type: ignore[method-assign]
+    ex.process = process
     with ex.client() as client:
         assert client.delete_order_group(order_group_id="g1").to_dict() == {}
 
@@ -274,7 +261,7 @@ def test_batch_incomplete_lists_refused_orders_as_not_placed() -> None:
             return httpx.Response(503, json={"code": "busy", "message": "later"})
         return original(request)
 
-    ex.process = process  # type: ignore[method-assign]
+    ex.process = process
     with ex.client(max_retries=0) as client, pytest.raises(BatchIncompleteError) as caught:
         client.batch_create_orders(orders=three)
     error = caught.value
@@ -298,7 +285,7 @@ def test_batch_final_lookup_failure_is_reported_unknown() -> None:
             return httpx.Response(503, json={"code": "busy", "message": "later"})
         return original(request)
 
-    ex.process = process  # type: ignore[method-assign]
+    ex.process = process
     ex.faults = ["drop_after"]
     with (
         ex.client(max_retries=1, retry_base_delay=0.0) as client,

@@ -163,19 +163,7 @@ def test_batch_5xx_then_partial_resend() -> None:
     time = FakeTime()
     exchange = FakeExchange(time)
 
-    # First batch: the exchange places only the first order, then fails with 503.
-    original = exchange.process
-
-    def partial(request):  # type: ignore[no-untyped-def]
-        if request.url.path.endswith("/batched") and not exchange.orders:
-            first = json.loads(request.content)["orders"][0]
-            exchange.place(first)
-            import httpx
-
-            return httpx.Response(503, json={"code": "unavailable", "message": "try later"})
-        return original(request)
-
-    exchange.process = partial  # type: ignore[method-assign]
+    exchange.fail_first_batch_after_one(503)
     orders = [
         {"ticker": "T", "side": "bid", "count": 1, "price": "0.30"},
         {"ticker": "T", "side": "bid", "count": 1, "price": "0.31"},

@@ -13,10 +13,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kalshi_ext import AsyncClient, Client, KalshiConfig, PaginationError, ResponseValidationError
-from kalshi_ext.pagination import PAGED, _ReplyShape
+from kalshi_ext import AsyncClient, Client, PaginationError, ResponseValidationError
+from kalshi_ext.pagination import MAX_EMPTY_PAGES, PAGED, SEEN_CURSORS, CursorWalk, _ReplyShape
 from kalshi_generated.models import GetOrderGroupsResponse, OrderGroup
-from tests.fakes import BASE_URL, PRIVATE_PEM, FakeTime
+from tests.fakes import FakeTime, Handler, fake_async_client, fake_client
 from tests.spec_payloads import SPEC_PATH, example_payload, spec
 
 FILL_TEMPLATE = example_payload(spec()["components"]["schemas"]["Fill"])
@@ -59,18 +59,12 @@ class PagedFills:
         return httpx.Response(200, json={"fills": page, "cursor": next_cursor})
 
 
-def sync_client(server: Any, time: FakeTime) -> Client:
-    return Client(
-        key_id="k", private_key=PRIVATE_PEM, config=KalshiConfig(base_url=BASE_URL, max_retries=8),
-        transport=httpx.MockTransport(server), clock=time.clock(), sleep=time.sleep,
-    )  # fmt: skip
+def sync_client(server: Handler, time: FakeTime) -> Client:
+    return fake_client(server, time, max_retries=8)
 
 
-def async_client(server: Any, time: FakeTime) -> AsyncClient:
-    return AsyncClient(
-        key_id="k", private_key=PRIVATE_PEM, config=KalshiConfig(base_url=BASE_URL, max_retries=8),
-        transport=httpx.MockTransport(server), clock=time.clock(), sleep=time.async_sleep,
-    )  # fmt: skip
+def async_client(server: Handler, time: FakeTime) -> AsyncClient:
+    return fake_async_client(server, time, max_retries=8)
 
 
 PROPERTY = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -237,10 +231,10 @@ def test_a_malformed_item_raises_when_reached_naming_it() -> None:
 
 def test_a_malformed_reply_around_the_items_raises_before_any_item() -> None:
     for reply in (
-        {"cursor": ""},  # fills is required
         {"fills": {"not": "a list"}, "cursor": ""},
-        {"fills": None, "cursor": ""},
+        {"fills": 0, "cursor": ""},
         {"fills": "", "cursor": ""},  # from_dict would read no items: a page must not vanish
+        {"fills": [fill(0)], "cursor": 1},  # a cursor that is not a string (issue 9, item 3)
         [fill(0)],
     ):
         with sync_client(one_reply(reply), FakeTime()) as client:
@@ -282,3 +276,80 @@ def test_async_items_decode_lazily_too() -> None:
     with pytest.raises(ResponseValidationError, match=r"fills\[1\]"):
         asyncio.run(collect())
     assert seen == ["f0"]
+
+
+# --- issue 9, items 2-4: endless empty pages, non-string cursors, null item lists -------------
+
+
+def endless_empty_pages(requests: list[httpx.Request]) -> Any:
+    def server(request: httpx.Request) -> httpx.Response:
+        requests.append(request)
+        return httpx.Response(200, json={"fills": [], "cursor": f"c{len(requests)}"})
+
+    return server
+
+
+def test_empty_pages_with_fresh_cursors_end_in_pagination_error() -> None:
+    requests: list[httpx.Request] = []
+    with (
+        sync_client(endless_empty_pages(requests), FakeTime()) as client,
+        pytest.raises(PaginationError, match="empty pages in a row"),
+    ):
+        list(client.iter_fills(max_items=5))
+    assert len(requests) == MAX_EMPTY_PAGES + 1
+
+
+def test_async_empty_pages_with_fresh_cursors_end_in_pagination_error() -> None:
+    requests: list[httpx.Request] = []
+
+    async def walk() -> None:
+        async with async_client(endless_empty_pages(requests), FakeTime()) as client:
+            async for _ in client.iter_fills(max_items=5):
+                pass
+
+    with pytest.raises(PaginationError, match="empty pages in a row"):
+        asyncio.run(walk())
+    assert len(requests) == MAX_EMPTY_PAGES + 1
+
+
+def test_a_few_empty_pages_between_items_are_fine() -> None:
+    replies = iter(
+        [{"fills": [], "cursor": f"e{n}"} for n in range(MAX_EMPTY_PAGES)]
+        + [{"fills": [fill(1)], "cursor": "x"}]
+        + [{"fills": [], "cursor": f"g{n}"} for n in range(MAX_EMPTY_PAGES)]
+        + [{"fills": [fill(2)], "cursor": ""}]
+    )
+
+    def server(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=next(replies))
+
+    with sync_client(server, FakeTime()) as client:
+        assert [f.fill_id for f in client.iter_fills()] == ["f1", "f2"]
+
+
+def test_seen_cursors_stay_bounded_and_still_catch_a_recent_repeat() -> None:
+    walk = CursorWalk("get_fills", None)
+    for n in range(SEEN_CURSORS + 500):
+        assert walk.advance(f"cursor-{n}" * 50)
+    assert len(walk._seen) == SEEN_CURSORS
+    with pytest.raises(PaginationError, match="second time"):
+        walk.advance(f"cursor-{SEEN_CURSORS + 499}" * 50)
+
+
+@pytest.mark.parametrize("cursor", [1, True, {}, [], 2.5])
+def test_a_non_string_cursor_is_a_validation_error(cursor: object) -> None:
+    server = one_reply({"fills": [fill(0)], "cursor": cursor})
+    with sync_client(server, FakeTime()) as client, pytest.raises(ResponseValidationError) as e:
+        list(client.iter_fills())
+    assert "cursor is a" in str(e.value) and "not a string" in str(e.value)
+
+
+@pytest.mark.parametrize(
+    "reply", [{"fills": None, "cursor": ""}, {"cursor": ""}, {"fills": None, "cursor": "", "x": 1}]
+)
+def test_a_null_or_missing_item_list_is_an_empty_page(reply: dict[str, Any]) -> None:
+    with sync_client(one_reply(reply), FakeTime()) as client:
+        assert list(client.iter_fills()) == []
+        (page,) = client.iter_fills().pages()
+        assert len(page) == 0 and page.items == [] and page.next_cursor is None
+        assert page.detailed.parsed.fills == []
