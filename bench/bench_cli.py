@@ -53,9 +53,9 @@ FLOOR_IMPORTS = (
 )
 
 
-def process(*command: str) -> Callable[[], object]:
-    def run() -> object:
-        return subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+def process(*command: str) -> Callable[[], None]:
+    def run() -> None:
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
 
     return run
 

@@ -347,9 +347,10 @@ def order_groups(target: Target, as_json: bool) -> None:
 
 
 def _register_commands() -> None:
-    from kalshi_ext.cli import books, export, order
+    from kalshi_ext.cli import books, export, order, watch
 
     cli.add_command(order.order)
+    cli.add_command(watch.watch)
     cli.add_command(export.export)
     cli.add_command(books.sync)
     cli.add_command(books.pnl)

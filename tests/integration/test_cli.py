@@ -43,6 +43,7 @@ COMMANDS = [
     ("export",),
     ("sync",),
     ("pnl",),
+    ("watch",),
 ]
 
 
@@ -420,3 +421,54 @@ def test_local_try_out_needs_no_account(tmp_path: Path) -> None:
     pnl = run_cli(env, "pnl", "--db", str(db))
     assert pnl.code == 0, pnl.stderr
     assert "KXDEMO-26DEC31-T50" in pnl.stdout
+
+
+# ---- watch ----------------------------------------------------------------------------------
+
+
+def _start_watch(exchange: LocalExchange, *args: str) -> subprocess.Popen[str]:
+    process = subprocess.Popen(
+        [SCRIPT, "watch", *args], env=exchange_env(exchange), stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not any(
+        isinstance(c.payload, dict) and c.payload.get("cmd") == "subscribe"
+        for c in exchange.ws_commands
+    ):
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "watch never subscribed"
+        time.sleep(0.05)
+    time.sleep(0.5)  # the subscription's reply
+    return process
+
+
+def test_watch_prints_fills_and_order_updates_as_json_lines(fresh: LocalExchange) -> None:
+    process = _start_watch(fresh, "--count", "2", "--json", "--ticker", MARKET)
+    with fresh.client() as client:
+        client.create_order(
+            ticker=MARKET, side="bid", count=2, price="0.99", time_in_force="immediate_or_cancel"
+        )
+        (fill,) = list(client.iter_fills())
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 0, stderr
+    lines = [json.loads(line) for line in stdout.splitlines()]
+    by_channel = {line["channel"]: line["msg"] for line in lines}
+    assert set(by_channel) == {"fill", "user_orders"}
+    assert by_channel["fill"]["trade_id"] == fill.fill_id
+    assert by_channel["fill"]["count_fp"] == "2.00"
+    assert by_channel["user_orders"]["status"] == "executed"
+
+
+def test_watch_lines_and_ctrl_c(fresh: LocalExchange) -> None:
+    process = _start_watch(fresh, "--channel", "user_orders")
+    with fresh.client() as client:
+        order = client.create_order(ticker=MARKET, side="bid", count=1, price="0.20")
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    assert line.startswith("user_orders ")
+    assert f"order_id={order.order_id}" in line and "status=resting" in line
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "Traceback" not in stderr
