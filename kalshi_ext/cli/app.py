@@ -246,28 +246,48 @@ def orders(
     _show_list(target, "iter_orders", "Order", "Orders", ORDER_COLUMNS, as_json, limit, filters)
 
 
-@cli.command(
-    epilog=examples(
-        "kalshi-portfolio fills --since 2026-01-01 --until 2026-01-31",
-        "kalshi-portfolio fills --ticker KXHIGHNY-26NOV22-T58 --json",
-    )
-)
-@click.option("--ticker", help="Only this market.")
-@since_until
-@limit_option
-@json_flag
-@click.pass_obj
-def fills(
-    target: Target,
-    ticker: str | None,
-    since: int | None,
-    until: int | None,
-    limit: int | None,
-    as_json: bool,
+def _dated_list(
+    name: str, iterator: str, model_name: str, columns: Sequence[str], doc: str, *lines: str
 ) -> None:
-    """Fills (executions of your orders), newest first."""
-    filters = list_filters(ticker=ticker, since=since, until=until)
-    _show_list(target, "iter_fills", "Fill", "Fills", FILL_COLUMNS, as_json, limit, filters)
+    """A list command with --ticker, --since/--until, --limit and --json (fills, settlements)."""
+
+    @cli.command(name, help=doc, epilog=examples(*lines))
+    @click.option("--ticker", help="Only this market.")
+    @since_until
+    @limit_option
+    @json_flag
+    @click.pass_obj
+    def command(
+        target: Target,
+        ticker: str | None,
+        since: int | None,
+        until: int | None,
+        limit: int | None,
+        as_json: bool,
+    ) -> None:
+        filters = list_filters(ticker=ticker, since=since, until=until)
+        title = name.capitalize()
+        _show_list(target, iterator, model_name, title, columns, as_json, limit, filters)
+
+
+_dated_list(
+    "fills",
+    "iter_fills",
+    "Fill",
+    FILL_COLUMNS,
+    "Fills (executions of your orders), newest first.",
+    "kalshi-portfolio fills --since 2026-01-01 --until 2026-01-31",
+    "kalshi-portfolio fills --ticker KXHIGHNY-26NOV22-T58 --json",
+)
+_dated_list(
+    "settlements",
+    "iter_settlements",
+    "Settlement",
+    SETTLEMENT_COLUMNS,
+    "Settlements of markets you held, newest first.",
+    "kalshi-portfolio settlements --since 2026-01-01",
+    "kalshi-portfolio settlements --json",
+)
 
 
 @cli.command(epilog=examples("kalshi-portfolio positions", "kalshi-portfolio positions --all"))
@@ -288,39 +308,6 @@ def positions(
         "MarketPosition",
         "Positions",
         POSITION_COLUMNS,
-        as_json,
-        limit,
-        filters,
-    )
-
-
-@cli.command(
-    epilog=examples(
-        "kalshi-portfolio settlements --since 2026-01-01",
-        "kalshi-portfolio settlements --json",
-    )
-)
-@click.option("--ticker", help="Only this market.")
-@since_until
-@limit_option
-@json_flag
-@click.pass_obj
-def settlements(
-    target: Target,
-    ticker: str | None,
-    since: int | None,
-    until: int | None,
-    limit: int | None,
-    as_json: bool,
-) -> None:
-    """Settlements of markets you held, newest first."""
-    filters = list_filters(ticker=ticker, since=since, until=until)
-    _show_list(
-        target,
-        "iter_settlements",
-        "Settlement",
-        "Settlements",
-        SETTLEMENT_COLUMNS,
         as_json,
         limit,
         filters,
