@@ -11,7 +11,8 @@ back through `send()` is signed afresh with a new timestamp.
 
 A signature must not outlive its request (the body is not signed, so a copy could carry any
 body until it expires): once answered, a request's signature is withheld (`withhold_signature`),
-and `CrossOriginGuard` keeps the headers off a redirect to another origin.
+`WithholdingClient` withholds it on a failed send too, and `CrossOriginGuard` keeps the headers
+off a redirect to another origin.
 """
 
 from __future__ import annotations
@@ -48,12 +49,14 @@ __all__ = [
     "SIGNATURE_HEADER",
     "TIMESTAMP_HEADER",
     "WITHHELD",
+    "AsyncWithholdingClient",
     "CrossOriginGuard",
     "KalshiAuth",
     "KeyLoadError",
     "Passphrase",
     "PrivateKey",
     "SigningError",
+    "WithholdingClient",
 ]
 
 KEY_HEADER = "KALSHI-ACCESS-KEY"
@@ -332,6 +335,37 @@ class _ReleasingStream(httpx.SyncByteStream, httpx.AsyncByteStream):
         stream, self._stream = self._stream, None
         if stream is not None:
             await stream.aclose()
+
+
+def _withhold_failed(request: httpx.Request, exc: BaseException) -> None:
+    withhold_signature(request)
+    if isinstance(exc, httpx.RequestError):
+        with contextlib.suppress(RuntimeError):  # an httpx error raised without a request
+            withhold_signature(exc.request)  # a redirect hop's, if that is where it failed
+
+
+class WithholdingClient(httpx.Client):
+    """`client.http`: an httpx.Client whose failed sends keep no signature either. httpx closes
+    the auth flow without an answer then, so the auth cannot tell a failure from a request a
+    caller signs by hand and sends later; here the send is known to be over."""
+
+    def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+        try:
+            return super().send(request, **kwargs)
+        except BaseException as exc:
+            _withhold_failed(request, exc)
+            raise
+
+
+class AsyncWithholdingClient(httpx.AsyncClient):
+    """The httpx.AsyncClient of `AsyncClient.http`, as WithholdingClient."""
+
+    async def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+        try:
+            return await super().send(request, **kwargs)
+        except BaseException as exc:
+            _withhold_failed(request, exc)
+            raise
 
 
 @attrs.frozen

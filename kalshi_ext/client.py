@@ -25,7 +25,12 @@ from typing import TYPE_CHECKING, Any, Generic, Self, TypedDict, TypeVar, Unpack
 
 import httpx
 
-from kalshi_ext.auth import CrossOriginGuard, KalshiAuth
+from kalshi_ext.auth import (
+    AsyncWithholdingClient,
+    CrossOriginGuard,
+    KalshiAuth,
+    WithholdingClient,
+)
 from kalshi_ext.config import ConfigError, KalshiConfig, RedactedHeaders
 from kalshi_ext.errors import ArgumentTypeError, ClientClosedError, EventLoopError
 from kalshi_ext.flow import (
@@ -34,6 +39,7 @@ from kalshi_ext.flow import (
     Clock,
     Flow,
     SyncSend,
+    deadline_transport,
     run_async,
     run_sync,
     send_async,
@@ -54,7 +60,14 @@ from kalshi_ext.orders import (
     normalize_amend,
     normalize_decrease,
 )
-from kalshi_ext.pagination import PAGED, AsyncPager, Page, PageRequest, SyncPager
+from kalshi_ext.pagination import (
+    PAGED,
+    AsyncPager,
+    Page,
+    PageRequest,
+    SyncPager,
+    pager_positional_error,
+)
 from kalshi_ext.retry import RetryPolicy
 from kalshi_ext.stream.buffer import DEFAULT_MAX_BUFFERED
 from kalshi_ext.transport import AiohttpSender, KalshiAiohttpTransport
@@ -191,6 +204,10 @@ class _Pages(Generic[T]):
 
     def __init__(self, list_name: str) -> None:
         self._paged = PAGED[list_name]
+        self._name = f"iter_{list_name}"
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
 
     @overload
     def __get__(self, obj: Client, owner: type | None = None) -> Callable[..., SyncPager[T]]: ...
@@ -206,12 +223,14 @@ class _Pages(Generic[T]):
         client = obj
 
         def iterate(
-            *,
+            *positional: object,
             page_size: int | None = None,
             start_cursor: str | None = None,
             max_items: int | None = None,
             **filters: Any,
         ) -> SyncPager[T] | AsyncPager[T]:
+            if positional:
+                raise pager_positional_error(self._name, self._paged.operation, positional)
             request = PageRequest.create(
                 self._paged,
                 filters,
@@ -528,7 +547,9 @@ class Client(_ClientBase):
         _check_options("Client", dict(options))
         super().__init__(key_id, private_key_path, private_key, **options)
         self._sleep = sleep
-        self.http = httpx.Client(
+        if transport is None:  # httpx's own, its sockets bound by each attempt's deadline
+            transport = deadline_transport(http2=self.config.http2, limits=self.config.limits)
+        self.http = WithholdingClient(
             auth=self.auth,
             transport=transport,
             http2=self.config.http2,
@@ -617,7 +638,7 @@ class AsyncClient(_ClientBase):
         self._signing_pool = ThreadPoolExecutor(signing_threads, thread_name_prefix="kalshi-sign")
         self.auth = self.auth.with_executor(self._signing_pool)
         pool = self._default_transport() if transport is None else None
-        self.http = httpx.AsyncClient(
+        self.http = AsyncWithholdingClient(
             auth=self.auth,
             transport=transport or pool,
             http2=self.config.http2,

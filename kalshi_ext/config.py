@@ -341,7 +341,9 @@ def _env_flag(env: Mapping[str, str], name: str) -> bool | None:
         return True
     if value in _ENV_FALSE:
         return False
-    raise ConfigError(f"{name} must be 1 or 0 (got {value[:20]!r})")
+    raise ConfigError(
+        f"{name} must be 1 or 0 (also true/false, yes/no, on/off); got {value[:20]!r}"
+    )
 
 
 def environment_urls(

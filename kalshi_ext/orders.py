@@ -69,10 +69,12 @@ _EXAMPLES = {"price": "'0.56' or Decimal('0.56')", "tick_size": "'0.01' or Decim
 
 
 def _decimal(value: object, what: str) -> Decimal:
-    if isinstance(value, bool | float):
-        example = _EXAMPLES.get(what, "'10' or Decimal('10')")
+    # Callers take an int themselves (cents, contracts) before asking here; tick_size does not.
+    accepted = "a Decimal or str" if what == "tick_size" else "a Decimal, str or int"
+    example = _EXAMPLES.get(what, "'10' or Decimal('10')")
+    if isinstance(value, float):
         raise ArgumentTypeError(
-            f"{what} must be a Decimal, str or int, not {type(value).__name__} "
+            f"{what} must be {accepted}, not float "
             f"(a float cannot hold a {what} exactly: pass {example})"
         )
     if isinstance(value, Decimal):
@@ -83,7 +85,9 @@ def _decimal(value: object, what: str) -> Decimal:
         except InvalidOperation:
             raise InvalidArgumentError(f"{what} {value[:40]!r} is not a number") from None
     else:
-        raise ArgumentTypeError(f"{what} must be a Decimal, str or int, not {type(value).__name__}")
+        raise ArgumentTypeError(
+            f"{what} must be {accepted} (e.g. {example}), not {type(value).__name__}"
+        )
     if not number.is_finite():
         raise InvalidArgumentError(f"{what} must be finite, got {value!r}")
     return number
@@ -151,6 +155,10 @@ def count_to_wire(
 
 def _shown(value: object) -> str:
     """A value for a message, cut short (an int may have thousands of digits)."""
+    if isinstance(value, int) and value.bit_length() > 256:
+        # repr() of an int over 4,300 digits raises ValueError; a long one says nothing anyway.
+        digits = int(value.bit_length() * 0.30103) + 1  # log10(2): within one of the count
+        return f"{'-' if value < 0 else ''}(an int of about {digits:,} digits)"
     text = repr(value)
     return text if len(text) <= 40 else text[:40] + "…"
 
@@ -437,7 +445,11 @@ def batch_create_orders_flow(
     def incomplete(message: str, cause: Exception | None) -> KalshiError:
         placed = [cid for cid in ids if cid in results and not results[cid].get("error")]
         if not placed and not unknown and cause is not None and isinstance(cause, KalshiError):
-            return cause  # nothing happened: the failure itself is the answer
+            # Nothing was placed: the failure itself is the answer, saying so as create_order's
+            # errors do (a close() between rounds, say, after lookups found none of them).
+            if cause.outcome is None:
+                cause.set_outcome("absent", f"none of the batch's {len(ids)} orders was placed")
+            return cause
         error = BatchIncompleteError(
             message,
             placed=[results[cid] for cid in placed],

@@ -11,7 +11,15 @@ import functools
 import hashlib
 import itertools
 import typing
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -211,6 +219,18 @@ class _ReplyShape:
         return data, raw_items
 
 
+def pager_positional_error(
+    name: str, operation: str, positional: Sequence[object]
+) -> ArgumentTypeError:
+    """The error for an iterator called with positional arguments: it names the keywords."""
+    filters = sorted(OperationInfo.load(operation).parameters - {"cursor", "limit"})
+    return ArgumentTypeError(
+        f"{name}() takes keyword arguments only (got {len(positional)} positional): filters "
+        f"by name ({', '.join(f'{f}=' for f in filters)}) and page_size=, start_cursor=, "
+        "max_items="
+    )
+
+
 @attrs.frozen
 class PageRequest:
     """A validated iteration request; builds the flow for each page."""
@@ -322,7 +342,7 @@ class CursorWalk:
             raise PaginationError(
                 f"{self.operation}: {self._empty_run} empty pages in a row still carried a "
                 "cursor; stopping rather than ask forever",
-                cursor=next_cursor[:40],
+                cursor=next_cursor,
             )
         if not self._remember(next_cursor):
             raise PaginationError(

@@ -35,7 +35,7 @@ def test_percent_encoded_id_is_signed_as_sent(
 ) -> None:
     # A 404 (not a 401) proves the exchange verified the signature over the encoded path.
     with pytest.raises(NotFoundError):
-        kalshi_client.get_order(order_id="no such/order id")
+        kalshi_client.get_order(order_id="no such order id?ü#")
     assert kalshi_exchange.requests_log[-1].status == 404
     balance = kalshi_client.get_balance(subaccount=0)
     assert balance.balance > 0
@@ -43,7 +43,7 @@ def test_percent_encoded_id_is_signed_as_sent(
 
 async def test_async_percent_encoded_id_is_signed_as_sent(async_kalshi_client: AsyncClient) -> None:
     with pytest.raises(NotFoundError):
-        await async_kalshi_client.get_order(order_id="no such/order id")
+        await async_kalshi_client.get_order(order_id="no such order id?ü#")
     assert (await async_kalshi_client.get_balance()).balance > 0
     # a query string is sent but not signed: the exchange verifies the path alone
     orders = await async_kalshi_client.get_orders(ticker=TICKER, limit=5, status="resting")

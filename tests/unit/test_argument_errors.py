@@ -89,6 +89,21 @@ def test_bad_pager_arguments_are_typed(
     assert isinstance(caught.value, builtin)
 
 
+def test_a_positional_pager_call_says_it_takes_keyword_arguments(exchange: FakeExchange) -> None:
+    with exchange.client() as client, pytest.raises(ArgumentTypeError) as caught:
+        client.iter_fills("T")
+    assert str(caught.value).startswith("iter_fills() takes keyword arguments only")
+    assert "ticker=" in str(caught.value) and "start_cursor=" in str(caught.value)
+    assert exchange.requests == []
+
+
+async def test_a_positional_async_pager_call_is_typed_too() -> None:
+    config = KalshiConfig(base_url=BASE_URL)
+    async with AsyncClient(key_id="k", private_key=PRIVATE_PEM, config=config) as client:
+        with pytest.raises(ArgumentTypeError, match=r"iter_orders\(\) takes keyword arguments"):
+            client.iter_orders("T")
+
+
 def test_a_bot_catching_kalshi_error_survives_a_bad_price(exchange: FakeExchange) -> None:
     with exchange.client() as client:
         try:
@@ -125,6 +140,22 @@ def test_huge_and_tiny_numbers_are_the_typed_error(
     assert field in str(caught.value)
     assert len(str(caught.value)) < 300
     assert exchange.requests == []
+
+
+@pytest.mark.parametrize(
+    ("field", "sign"),
+    [("count", 1), ("price", 1), ("count", -1), ("reduce_by", 1)],
+)
+def test_an_int_too_long_to_print_is_the_typed_error(field: str, sign: int) -> None:
+    # repr() of an int over 4,300 digits raises ValueError: the message must not need it.
+    value = sign * 10**5000
+    with pytest.raises(InvalidArgumentError) as caught:
+        if field == "price":
+            price_to_wire(value)
+        else:
+            count_to_wire(value, what=field)
+    assert field in str(caught.value) and "digits" in str(caught.value)
+    assert len(str(caught.value)) < 300
 
 
 def test_counts_up_to_the_limit_stay_exact() -> None:
@@ -240,6 +271,16 @@ def test_a_float_count_message_says_count(exchange: FakeExchange) -> None:
         count_to_wire(1.0, what="reduce_by")  # type: ignore[arg-type]
 
 
+def test_number_type_messages_name_what_is_accepted() -> None:
+    with pytest.raises(ArgumentTypeError) as caught:
+        price_to_wire("0.50", tick_size=1)  # type: ignore[arg-type]
+    assert "tick_size must be a Decimal or str" in str(caught.value)
+    assert "or int" not in str(caught.value)
+    with pytest.raises(ArgumentTypeError) as caught:
+        count_to_wire(True)
+    assert "not bool" in str(caught.value) and "float" not in str(caught.value)
+
+
 # --- ids that are a fixed path segment ---------------------------------------------------------
 
 
@@ -280,4 +321,22 @@ def test_every_fixed_segment_is_refused_as_an_order_id(segment: str) -> None:
     exchange = FakeExchange(FakeTime())
     with exchange.client() as client, pytest.raises(InvalidArgumentError):
         client.cancel_order(order_id=segment)
+    assert exchange.requests == []
+
+
+@pytest.mark.parametrize(
+    ("name", "arguments"),
+    [
+        # Sent as %2F, but a server that decodes the path before routing (many do) reads
+        # /portfolio/orders/o1/queue_position, or walks up to another resource.
+        ("get_order", {"order_id": "o1/queue_position"}),
+        ("cancel_order", {"order_id": "x/../../../order_groups/G1"}),
+        ("delete_order_group", {"order_group_id": "G1\\..\\..\\orders"}),
+    ],
+)
+def test_an_id_with_a_path_separator_is_refused(
+    exchange: FakeExchange, name: str, arguments: dict[str, Any]
+) -> None:
+    with exchange.client() as client, pytest.raises(InvalidArgumentError, match="not a valid id"):
+        getattr(client, name)(**arguments)
     assert exchange.requests == []

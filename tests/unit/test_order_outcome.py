@@ -70,3 +70,18 @@ def test_a_differing_order_under_our_id_is_absent_with_the_reason() -> None:
 def test_errors_without_an_order_say_nothing_of_one() -> None:
     assert KalshiError("plain").outcome is None
     assert str(KalshiError("plain")) == "plain"
+
+
+def test_a_batch_closed_after_its_orders_were_found_absent_says_so() -> None:
+    # close() during a batch's wait between rounds: the rounds so far may have reached the
+    # exchange, and the lookups found none of its orders; the error must say they are absent.
+    ex = exchange()
+    ex.faults = [503]  # may have landed: looked up (nothing there), then a wait to resend
+    client = ex.client(max_retries=3, retry_base_delay=0.5)
+    client._sleep = lambda seconds: client.close()  # close() comes during the wait
+    orders = [{**ORDER, "client_order_id": f"b{n}"} for n in range(3)]
+    with pytest.raises(KalshiError) as caught:
+        client.batch_create_orders(orders=orders)
+    assert not ex.orders
+    assert caught.value.outcome == "absent"
+    assert "[order absent: " in str(caught.value) and "3 orders" in str(caught.value)
