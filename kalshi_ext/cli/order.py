@@ -201,15 +201,17 @@ def amend(
         wire_count = new_count or _count(
             str(Decimal(current.fill_count_fp) + Decimal(current.remaining_count_fp)), "count"
         )
+        side = current.book_side
+        if side not in ("bid", "ask"):  # an open enum on what the server sends
+            raise click.ClickException(f"order {order_id} has an unknown book_side {side!r}")
         confirm(
-            f"Amend {order_id} ({current.book_side} {current.ticker}) to {wire_count} at "
-            f"${wire_price}?",
+            f"Amend {order_id} ({side} {current.ticker}) to {wire_count} at ${wire_price}?",
             yes,
         )
         reply = client.amend_order(
             order_id=order_id,
             ticker=current.ticker,
-            side=current.book_side,
+            side="bid" if side == "bid" else "ask",
             price=wire_price,
             count=wire_count,
         )
@@ -239,18 +241,16 @@ def decrease(
     """Reduce a resting order's count."""
     if (reduce_by is None) == (reduce_to is None):
         raise click.UsageError("give exactly one of --by or --to")
-    if reduce_by is not None:
-        change = {"reduce_by": _count(reduce_by, "reduce_by")}
-        question = f"Decrease {order_id} by {change['reduce_by']}?"
-    else:
-        assert reduce_to is not None
-        change = {"reduce_to": _count(reduce_to, "reduce_to", allow_zero=True)}
-        question = f"Decrease {order_id} to {change['reduce_to']}?"
+    by = None if reduce_by is None else _count(reduce_by, "reduce_by")
+    to = None if reduce_to is None else _count(reduce_to, "reduce_to", allow_zero=True)
+    question = (
+        f"Decrease {order_id} by {by}?" if by is not None else f"Decrease {order_id} to {to}?"
+    )
     confirm(question, yes)
     from kalshi_ext.cli.session import open_client
 
     with open_client(target) as client:
-        reply = client.decrease_order(order_id=order_id, **change)
+        reply = client.decrease_order(order_id=order_id, reduce_by=by, reduce_to=to)
     _report(reply, as_json, ("order_id", "client_order_id", "remaining_count"))
 
 
@@ -281,11 +281,10 @@ def cancel_all(target: Target, subaccount: int | None, yes: bool) -> None:
     from kalshi_ext.cli.session import open_client
 
     with open_client(target) as client:
-        filters = {} if subaccount is None else {"subaccount": subaccount}
-        resting = sum(1 for _ in client.iter_orders(status="resting", **filters))
+        resting = sum(1 for _ in client.iter_orders(status="resting", subaccount=subaccount))
         if resting == 0:
             click.echo("no resting orders")
             return
         confirm(f"Cancel all {resting} resting orders?", yes)
-        client.cancel_all_orders(**filters)
+        client.cancel_all_orders(subaccount=subaccount)
     click.echo(f"canceled: {resting} resting orders")

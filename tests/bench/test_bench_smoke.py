@@ -8,8 +8,8 @@ rotting, e.g. a side that silently stops seeing every fill.
 from __future__ import annotations
 
 import json
-import sys
 import os
+import sys
 from pathlib import Path
 
 from bench import bench_import
@@ -39,6 +39,8 @@ def test_every_import_side_runs_and_reads_the_balance(tmp_path: Path) -> None:
         for side in ("floor", "ours"):
             assert first_call(side, base_url, str(pem_path)) > 0  # raises if the balance is wrong
     assert wall([sys.executable, "-c", bench_import.OURS_IMPORT]) > 0
+
+
 def test_every_cli_side_sees_every_fill(tmp_path: Path) -> None:
     from bench.bench_cli import PAGE_SIZE as CLI_PAGE_SIZE
     from bench.bench_cli import Sides
