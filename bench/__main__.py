@@ -19,6 +19,7 @@ BENCHMARKS = (
     "bench_stream",
     "bench_stream_latency",
     "bench_import",
+    "bench_cli",
 )
 HERE = Path(__file__).resolve().parent
 # The lines a benchmark prints that belong in the summary.
