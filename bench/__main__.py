@@ -18,6 +18,8 @@ BENCHMARKS = (
     "bench_pagination",
     "bench_stream",
     "bench_stream_latency",
+    "bench_import",
+    "bench_cli",
     "bench_feed",
 )
 HERE = Path(__file__).resolve().parent

@@ -4,6 +4,8 @@
 # pyproject.toml's version.
 __version__ = "0.1.0"
 
+from typing import TYPE_CHECKING, Any
+
 from kalshi_ext.auth import KalshiAuth, KeyLoadError, SigningError
 from kalshi_ext.client import AsyncClient, AsyncKalshiClient, Client, KalshiClient
 from kalshi_ext.config import ConfigError, KalshiConfig
@@ -31,22 +33,56 @@ from kalshi_ext.flow import Clock
 from kalshi_ext.operations import Detailed
 from kalshi_ext.orders import count_to_wire, price_to_wire
 from kalshi_ext.pagination import AsyncPager, Page, SyncPager
-from kalshi_ext.stream import (
-    AsyncStream,
-    ChannelError,
-    MalformedMessage,
-    MessagesLost,
-    Reconnected,
-    SequenceGap,
-    Stream,
-    StreamCommandError,
-    StreamConnectionError,
-    StreamError,
-    StreamHandshakeError,
-    StreamMessage,
-    Subscription,
-    SubscriptionRestarted,
+
+if TYPE_CHECKING:
+    from kalshi_ext.stream import (
+        AsyncStream,
+        ChannelError,
+        MalformedMessage,
+        MessagesLost,
+        Reconnected,
+        SequenceGap,
+        Stream,
+        StreamCommandError,
+        StreamConnectionError,
+        StreamError,
+        StreamHandshakeError,
+        StreamMessage,
+        Subscription,
+        SubscriptionRestarted,
+    )
+
+# The stream names are imported when first used (PEP 562): the stream package brings asyncio and
+# its protocol with it, which a program that never streams does not pay for at import.
+_STREAM_NAMES = frozenset(
+    {
+        "AsyncStream",
+        "ChannelError",
+        "MalformedMessage",
+        "MessagesLost",
+        "Reconnected",
+        "SequenceGap",
+        "Stream",
+        "StreamCommandError",
+        "StreamConnectionError",
+        "StreamError",
+        "StreamHandshakeError",
+        "StreamMessage",
+        "Subscription",
+        "SubscriptionRestarted",
+    }
 )
+
+
+def __getattr__(name: str) -> Any:
+    if name in _STREAM_NAMES:
+        import kalshi_ext.stream
+
+        value = getattr(kalshi_ext.stream, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "APIConnectionError",

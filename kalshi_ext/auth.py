@@ -11,14 +11,25 @@ back through `send()` is signed afresh with a new timestamp.
 
 A signature must not outlive its request (the body is not signed, so a copy could carry any
 body until it expires): once answered, a request's signature is withheld (`withhold_signature`),
-and `CrossOriginGuard` keeps the headers off a redirect to another origin.
+`WithholdingClient` withholds it on a failed send too, and `CrossOriginGuard` keeps the headers
+off a redirect to another origin.
+
+Loading an RSA key: cryptography's own check of a parsed key (OpenSSL's RSA_check_key) spends
+~40 ms, nearly all of it testing that p and q are prime, and every client pays it on
+construction. `_load_pem` skips it (`unsafe_skip_rsa_key_validation=True`) and checks instead
+what a damaged or mismatched key file gets wrong, in well under 2 ms (`_checked_rsa_key`):
+every relation between the key's numbers (n = p*q, d and the CRT exponents invert e, qinv
+inverts q), then a self-test that signs with the private key and verifies with its public key,
+which is exactly what Kalshi will check. A flipped bit in any component breaks a relation; the
+self-test also refuses a key whose p or q is not prime (its signatures do not verify). A key
+object passed in already loaded is the caller's: it is checked as they loaded it.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import contextlib
+import math
 import os
 import re
 import time
@@ -30,30 +41,34 @@ from collections.abc import (
     Iterator,
     Mapping,
 )
-from concurrent.futures import Executor
 from pathlib import Path
-from typing import Any, NoReturn, Self
+from typing import TYPE_CHECKING, Any, NoReturn, Self
 
 import attrs
 import httpx
-from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, padding, rsa
 
 from kalshi_ext.config import RedactedHeaders, origin_of
 from kalshi_ext.errors import KalshiError
 
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
 __all__ = [
     "KEY_HEADER",
     "SIGNATURE_HEADER",
     "TIMESTAMP_HEADER",
     "WITHHELD",
+    "AsyncWithholdingClient",
     "CrossOriginGuard",
     "KalshiAuth",
     "KeyLoadError",
     "Passphrase",
     "PrivateKey",
     "SigningError",
+    "WithholdingClient",
 ]
 
 KEY_HEADER = "KALSHI-ACCESS-KEY"
@@ -196,6 +211,8 @@ class KalshiAuth(httpx.Auth):
 
     def with_executor(self, executor: Executor) -> Self:
         """Return a copy whose async flow signs in `executor` instead of on the event loop."""
+        from concurrent.futures import Executor  # only async clients pay for it
+
         if not isinstance(executor, Executor):
             raise TypeError("executor must be a concurrent.futures.Executor")
         return self._copy(origin=self._origin, executor=executor)
@@ -239,6 +256,8 @@ class KalshiAuth(httpx.Auth):
         if self._executor is None:
             headers = self.sign_headers(method, raw_path)
         else:
+            import asyncio  # imported by then: the caller runs on its loop
+
             loop = asyncio.get_running_loop()
             headers = await loop.run_in_executor(
                 self._executor, self.sign_headers, method, raw_path
@@ -334,6 +353,37 @@ class _ReleasingStream(httpx.SyncByteStream, httpx.AsyncByteStream):
             await stream.aclose()
 
 
+def _withhold_failed(request: httpx.Request, exc: BaseException) -> None:
+    withhold_signature(request)
+    if isinstance(exc, httpx.RequestError):
+        with contextlib.suppress(RuntimeError):  # an httpx error raised without a request
+            withhold_signature(exc.request)  # a redirect hop's, if that is where it failed
+
+
+class WithholdingClient(httpx.Client):
+    """`client.http`: an httpx.Client whose failed sends keep no signature either. httpx closes
+    the auth flow without an answer then, so the auth cannot tell a failure from a request a
+    caller signs by hand and sends later; here the send is known to be over."""
+
+    def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+        try:
+            return super().send(request, **kwargs)
+        except BaseException as exc:
+            _withhold_failed(request, exc)
+            raise
+
+
+class AsyncWithholdingClient(httpx.AsyncClient):
+    """The httpx.AsyncClient of `AsyncClient.http`, as WithholdingClient."""
+
+    async def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+        try:
+            return await super().send(request, **kwargs)
+        except BaseException as exc:
+            _withhold_failed(request, exc)
+            raise
+
+
 @attrs.frozen
 class CrossOriginGuard:
     """An httpx request hook: a request to another origin than the client's (a redirect hop;
@@ -408,7 +458,10 @@ def _load_pem(pem: object, passphrase: Passphrase | None, *, source: str) -> Pri
                 f"{source} is encrypted: pass its passphrase (passphrase=... or {PASSPHRASE_ENV})"
             )
     try:
-        key = serialization.load_pem_private_key(data, password)
+        # cryptography's RSA check is replaced by _checked_rsa_key (see the module docstring).
+        key = serialization.load_pem_private_key(
+            data, password, unsafe_skip_rsa_key_validation=True
+        )
     except (ValueError, TypeError, UnsupportedAlgorithm):
         if encrypted:
             raise KeyLoadError(
@@ -418,7 +471,47 @@ def _load_pem(pem: object, passphrase: Passphrase | None, *, source: str) -> Pri
             f"{source} could not be parsed as a private key: the PEM data is damaged or of an "
             "unsupported kind"
         ) from None
-    return _checked_key_type(key, source)
+    key = _checked_key_type(key, source)
+    if isinstance(key, rsa.RSAPrivateKey):
+        _checked_rsa_key(key, source)
+    return key
+
+
+_SELF_TEST_MESSAGE = b"kalshi-portfolio key self-test"
+
+
+def _checked_rsa_key(key: rsa.RSAPrivateKey, source: str) -> None:
+    """Refuse an RSA key whose numbers do not fit together or whose signatures do not verify.
+
+    It stands in for cryptography's validation, which `_load_pem` skips for its ~40 ms of
+    primality tests: the relations below catch a damaged component (the CRT exponents are
+    checked too: OpenSSL signs with them), and the self-test proves end to end, through the
+    same backend that will sign requests, that a signature verifies under the key's public key.
+    """
+    numbers = key.private_numbers()
+    n, e = numbers.public_numbers.n, numbers.public_numbers.e
+    p, q = numbers.p, numbers.q
+    consistent = (
+        p > 1
+        and q > 1
+        and p * q == n
+        and (e * numbers.d) % math.lcm(p - 1, q - 1) == 1
+        and (e * numbers.dmp1) % (p - 1) == 1
+        and (e * numbers.dmq1) % (q - 1) == 1
+        and (q * numbers.iqmp) % p == 1
+    )
+    if consistent:
+        signature = key.sign(_SELF_TEST_MESSAGE, _PSS, hashes.SHA256())
+        try:
+            key.public_key().verify(signature, _SELF_TEST_MESSAGE, _PSS, hashes.SHA256())
+        except InvalidSignature:
+            consistent = False
+    if not consistent:
+        raise KeyLoadError(
+            f"{source} is a damaged RSA key: its numbers do not fit together, so Kalshi would "
+            "reject its signatures; use the private key file downloaded when the API key was "
+            "created"
+        )
 
 
 def _private_key_label(data: bytes, source: str) -> str:

@@ -6,7 +6,6 @@ demo/production mix-up fails before any request is signed or sent.
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import os
 import re
@@ -42,6 +41,10 @@ DEMO_WS_HOSTS = frozenset({"external-api-ws.demo.kalshi.co"})
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 OFFICIAL_HOSTS = PRODUCTION_HOSTS | DEMO_HOSTS
 OFFICIAL_WS_HOSTS = OFFICIAL_HOSTS | PRODUCTION_WS_HOSTS | DEMO_WS_HOSTS
+
+# The data events a stream holds for a consumer that falls behind (kalshi_ext.stream); here so
+# that Client.stream's default needs no import of the stream package.
+DEFAULT_MAX_BUFFERED = 10_000
 
 REST_PATH = "/trade-api/v2"
 WS_PATH = "/trade-api/ws/v2"
@@ -321,7 +324,7 @@ class KalshiConfig:
 
         object.__setattr__(self, "extra_headers", _check_headers(self.extra_headers))
 
-        if self.http2 and importlib.util.find_spec("h2") is None:
+        if self.http2 and _missing("h2"):
             raise ConfigError(
                 "http2=True needs the h2 package: pip install 'kalshi-portfolio[http2]' "
                 "(or set http2=False)"
@@ -341,7 +344,9 @@ def _env_flag(env: Mapping[str, str], name: str) -> bool | None:
         return True
     if value in _ENV_FALSE:
         return False
-    raise ConfigError(f"{name} must be 1 or 0 (got {value[:20]!r})")
+    raise ConfigError(
+        f"{name} must be 1 or 0 (also true/false, yes/no, on/off); got {value[:20]!r}"
+    )
 
 
 def environment_urls(
@@ -549,3 +554,9 @@ def _check_headers(headers: object) -> FrozenHeaders:
                 f"extra_headers[{name!r}] must be a str of printable ASCII without CR/LF"
             )
     return headers if isinstance(headers, FrozenHeaders) else FrozenHeaders(headers)
+
+
+def _missing(package: str) -> bool:
+    import importlib.util  # only http2=True needs it
+
+    return importlib.util.find_spec(package) is None

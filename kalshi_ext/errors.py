@@ -99,6 +99,7 @@ _DETAILS_IN_STR: Final = 200  # characters of a string `details` shown by str(AP
 _MESSAGE_IN_STR: Final = 500
 _CODE_IN_STR: Final = 100
 _REQUEST_ID_IN_STR: Final = 100
+_CURSOR_IN_STR: Final = 100
 _ENVELOPE_KEYS: Final = frozenset({"code", "message", "details", "service"})
 
 
@@ -473,14 +474,15 @@ class PaginationError(KalshiError):
         text = self.message
         if self.path:
             text += f" ({self.path})"
-        if self.cursor is not None:
-            text += f"; cursor {self.cursor!r}"
+        if self.cursor is not None:  # whole on the attribute, to resume from; cut here
+            text += f"; cursor {_capped(self.cursor, _CURSOR_IN_STR)!r}"
         return text
 
     def __repr__(self) -> str:
+        cursor = None if self.cursor is None else _capped(self.cursor, _CURSOR_IN_STR)
         return (
             f"{type(self).__name__}(message={self.message!r}, path={self.path!r}, "
-            f"cursor={self.cursor!r})"
+            f"cursor={cursor!r})"
         )
 
 

@@ -10,22 +10,26 @@ next step when its client is closed, so a flow's own handling runs in every case
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import functools
 import heapq
 import itertools
 import socket
+import ssl
 import threading
 import time
-from collections.abc import Awaitable, Callable, Generator, Mapping
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
+import httpcore
 import httpx
 
-from kalshi_ext.errors import ClientClosedError
+from kalshi_ext.errors import ClientClosedError, InvalidArgumentError
 from kalshi_ext.retry import RetryController, RetryPolicy, may_have_reached_server
+
+if TYPE_CHECKING:  # asyncio is imported on the event loop's first use of a flow
+    import asyncio
 
 T = TypeVar("T")
 
@@ -266,19 +270,119 @@ class _CutOff:
             self._finished = True
 
 
+# The deadline of the attempt this thread is sending, if any (see DeadlineBackend).
+_ATTEMPT = threading.local()
+
+
+def _within_deadline(timeout: float | None, late: type[Exception]) -> float | None:
+    """A socket operation's timeout cut to what is left of this thread's attempt deadline."""
+    deadline: float | None = getattr(_ATTEMPT, "deadline", None)
+    if deadline is None:
+        return timeout
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise late("the attempt's deadline has passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _within_deadline(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _within_deadline(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        timeout = _within_deadline(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, timeout))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class DeadlineBackend(httpcore.NetworkBackend):
+    """httpcore's network backend with every socket operation cut to the attempt's deadline.
+
+    httpx's read timeout restarts on every read, so a server dribbling its status line and
+    headers a byte at a time could hold a sync call far past total_timeout; cut per read, the
+    whole exchange ends by the deadline (the watchdog below covers transports without this).
+    """
+
+    def __init__(self, backend: httpcore.NetworkBackend) -> None:
+        self._backend = backend
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        timeout = _within_deadline(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(
+            self._backend.connect_tcp(host, port, timeout, local_address, socket_options)
+        )
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.NetworkStream:
+        timeout = _within_deadline(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._backend.connect_unix_socket(path, timeout, socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+def deadline_transport(*, http2: bool, limits: httpx.Limits | None) -> httpx.HTTPTransport:
+    """The sync client's default transport, its sockets bound by each attempt's deadline.
+
+    HTTP/2 is left as httpx makes it: one socket carries other threads' requests too.
+    """
+    transport = httpx.HTTPTransport(
+        http2=http2,
+        limits=limits or httpx.Limits(max_connections=100, max_keepalive_connections=20),
+    )
+    pool = getattr(transport, "_pool", None)  # httpx keeps its httpcore pool here (0.28)
+    if not http2 and isinstance(pool, httpcore.ConnectionPool):
+        pool._network_backend = DeadlineBackend(pool._network_backend)
+    return transport
+
+
 def send_sync(http: httpx.Client, action: Send) -> httpx.Response:
     """Send and read the body; under a total_timeout, within the attempt's deadline.
 
     httpx's read timeout restarts on every read, so a body trickling in could outlast the
     deadline by a whole read timeout: at the deadline a watchdog shuts the connection's socket
     down, which ends the blocked read at once (slack: the watchdog's wake-up, milliseconds).
-    The headers are read with the read timeout cut to the attempt's (what is left of
-    total_timeout), so only headers dribbled byte by byte can outlast it.
+    On the default transport (deadline_transport) every socket operation, the reads of the
+    status line and headers included, is also cut to what is left of the deadline; on another
+    transport the headers are read with the read timeout cut to the attempt's, so only headers
+    dribbled byte by byte can outlast it there.
     """
     request = _build(http, action)
     if action.deadline is None:
         return http.send(request)
     deadline = time.monotonic() + action.deadline
+    _ATTEMPT.deadline = deadline
+    try:
+        return _send_by(http, request, deadline)
+    finally:
+        _ATTEMPT.deadline = None
+
+
+def _send_by(http: httpx.Client, request: httpx.Request, deadline: float) -> httpx.Response:
     response = http.send(request, stream=True)
     try:
         try:
@@ -327,6 +431,8 @@ async def within_deadline(
     and aiohttp's read timeouts restart on every read, so a trickling server could outlast it)."""
     if timeout is None:
         return await exchange
+    import asyncio  # imported by then (this runs on its loop); sync-only programs never pay
+
     try:
         async with asyncio.timeout(timeout):
             return await exchange
@@ -395,6 +501,8 @@ class CallGate:
 
     async def released(self) -> None:
         """Wait until the pool has been released (by close() or by the last call in flight)."""
+        import asyncio  # imported by then: this runs on its loop
+
         waiter = asyncio.get_running_loop().create_future()
         with self._lock:
             if self._done:
@@ -415,6 +523,8 @@ class CallGate:
             sleep(seconds)
 
     async def sleep_async(self, seconds: float, sleep: Callable[[float], Awaitable[None]]) -> None:
+        import asyncio  # imported by then: this runs on its loop
+
         if sleep is not asyncio.sleep:
             if not self.closed:
                 await sleep(seconds)
@@ -439,11 +549,19 @@ class CallGate:
         return None
 
     def failure(self, exc: Exception) -> BaseException:
-        """What a send's exception is to the flow: httpx's error for I/O failures, and
-        ClientClosedError for the RuntimeError of a pool closed under the request."""
+        """What a send's exception is to the flow: httpx's error for I/O failures,
+        InvalidArgumentError for a URL httpx cannot build, and ClientClosedError for the
+        RuntimeError of a pool closed under the request."""
         mapped = _transport_failure(exc)
         if mapped is not None:
             return mapped
+        if isinstance(exc, httpx.InvalidURL):  # raised building the URL: nothing was sent
+            refused = InvalidArgumentError(
+                f"the request's URL cannot be built ({exc}): a value in it (an id, a filter, "
+                "a cursor) is too long or malformed; nothing was sent"
+            )
+            refused.__cause__ = exc
+            return refused
         if self.closed and isinstance(exc, RuntimeError) and not isinstance(exc, ClientClosedError):
             error = self.error(sent=True)
             error.__cause__ = exc

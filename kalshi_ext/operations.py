@@ -14,9 +14,9 @@ import inspect
 import json
 import pkgutil
 import typing
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from types import ModuleType
-from typing import Any, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 import attrs
 import httpx
@@ -277,9 +277,15 @@ def build_request(op: OperationInfo, arguments: Mapping[str, Any]) -> Send:
     for name in op.path_parameters & call.keys():
         # "." and ".." are dot segments: httpx would resolve them into another route (an order
         # id "." turns DELETE .../orders/{id} into cancel-all); an id equal to a fixed segment
-        # of the API's paths is another route already.
+        # of the API's paths is another route already; and a "/" (or "\\"), though sent as
+        # %2F, is a separator again to a server that decodes the path before routing it.
         value = str(call[name])
-        if value in ("", ".", "..") or value in fixed_path_segments():
+        if (
+            value in ("", ".", "..")
+            or value in fixed_path_segments()
+            or "/" in value
+            or "\\" in value
+        ):
             raise InvalidArgumentError(
                 f"{where}: {name}={_shown(call[name])} is not a valid id (it would address "
                 "another route)"
@@ -295,12 +301,26 @@ def build_request(op: OperationInfo, arguments: Mapping[str, Any]) -> Send:
     )
 
 
+# String query parameters Kalshi's API reference documents as taking a single value ("Only a
+# single event ticker is supported"; one order, one market): comma-joined, a list would be read
+# as one value that matches nothing, an empty answer instead of an error. (The vendored spec
+# keeps no descriptions, so they are listed here.)
+_ONE_VALUE: Final = frozenset(
+    {
+        ("get_positions", "event_ticker"),
+        ("get_settlements", "event_ticker"),
+        ("get_fills", "order_id"),
+        ("cancel_order", "market_ticker"),
+    }
+)
+
+
 def _comma_joined(op: OperationInfo, name: str, value: Any) -> Any:
     """A list for a string query parameter as Kalshi's comma-separated form (market_tickers=A,B);
     httpx would send it as market_tickers=A&market_tickers=B, of which the API reads one."""
     if not isinstance(value, list | tuple | set | frozenset):
         return value
-    if name not in op.text_query_parameters:
+    if name not in op.text_query_parameters or name == "cursor" or (op.name, name) in _ONE_VALUE:
         raise ArgumentTypeError(
             f"{op.name}(): {name}= takes one value, not a {type(value).__name__}"
         )
@@ -315,12 +335,18 @@ def _comma_joined(op: OperationInfo, name: str, value: Any) -> Any:
 
 def _refuse_unknown(op: OperationInfo, unknown: set[str], where: str) -> None:
     if unknown:
-        known = sorted(op.parameters | op.body_fields())
-        hints = [_MOVED_ARGUMENTS[name] for name in sorted(unknown) if name in _MOVED_ARGUMENTS]
-        raise ArgumentTypeError(
-            f"{where} got unexpected argument(s) {', '.join(sorted(unknown))}; "
-            f"it takes: {', '.join(known)}" + "".join(f"; {hint}" for hint in hints)
-        )
+        raise unknown_arguments_error(where, unknown, sorted(op.parameters | op.body_fields()))
+
+
+def unknown_arguments_error(
+    where: str, unknown: Collection[str], known: Iterable[str]
+) -> ArgumentTypeError:
+    """The error for names a call does not take: what it takes, and where a moved one went."""
+    hints = [_MOVED_ARGUMENTS[name] for name in sorted(unknown) if name in _MOVED_ARGUMENTS]
+    return ArgumentTypeError(
+        f"{where} got unexpected argument(s) {', '.join(sorted(unknown))}; "
+        f"it takes: {', '.join(known)}" + "".join(f"; {hint}" for hint in hints)
+    )
 
 
 def parse_response(op: OperationInfo, response: httpx.Response, json_loads: JsonLoads) -> Any:

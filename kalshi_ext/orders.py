@@ -20,7 +20,7 @@ from decimal import (
     Overflow,
     localcontext,
 )
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
@@ -47,8 +47,10 @@ from kalshi_ext.operations import (
 )
 from kalshi_ext.pagination import PAGED, CursorWalk, PageRequest
 from kalshi_ext.retry import is_retryable_status, retry_delay
-from kalshi_generated.models import BatchCreateOrdersV2Response, CreateOrderV2Response, Order
 from kalshi_generated.types import Unset
+
+if TYPE_CHECKING:  # the models are imported by the first order call (import kalshi_ext stays fast)
+    from kalshi_generated.models import BatchCreateOrdersV2Response, CreateOrderV2Response, Order
 
 PRICE_MIN, PRICE_MAX = Decimal("0.01"), Decimal("0.99")
 PRICE_STEP = Decimal("0.0001")  # the wire's prices have 4 decimal places
@@ -57,8 +59,8 @@ COUNT_STEP = Decimal("0.01")  # fixed-point counts have 0.01 granularity
 # Far above any position limit; it keeps every count's arithmetic exact (28 digits).
 MAX_COUNT = Decimal(10) ** 15
 # Defaults for the two fields the API requires on every order.
-DEFAULT_TIME_IN_FORCE = "good_till_canceled"
-DEFAULT_SELF_TRADE_PREVENTION = "taker_at_cross"
+DEFAULT_TIME_IN_FORCE: Final = "good_till_canceled"
+DEFAULT_SELF_TRADE_PREVENTION: Final = "taker_at_cross"
 ORDER_DEFAULTED = frozenset({"client_order_id", "time_in_force", "self_trade_prevention_type"})
 LOOKUP_SLACK_S = 60  # orders are searched from this long before the first attempt (clock skew)
 # Our own context: a caller's decimal.getcontext() (precision, traps) must not change the wire.
@@ -69,10 +71,12 @@ _EXAMPLES = {"price": "'0.56' or Decimal('0.56')", "tick_size": "'0.01' or Decim
 
 
 def _decimal(value: object, what: str) -> Decimal:
-    if isinstance(value, bool | float):
-        example = _EXAMPLES.get(what, "'10' or Decimal('10')")
+    # Callers take an int themselves (cents, contracts) before asking here; tick_size does not.
+    accepted = "a Decimal or str" if what == "tick_size" else "a Decimal, str or int"
+    example = _EXAMPLES.get(what, "'10' or Decimal('10')")
+    if isinstance(value, float):
         raise ArgumentTypeError(
-            f"{what} must be a Decimal, str or int, not {type(value).__name__} "
+            f"{what} must be {accepted}, not float "
             f"(a float cannot hold a {what} exactly: pass {example})"
         )
     if isinstance(value, Decimal):
@@ -83,7 +87,9 @@ def _decimal(value: object, what: str) -> Decimal:
         except InvalidOperation:
             raise InvalidArgumentError(f"{what} {value[:40]!r} is not a number") from None
     else:
-        raise ArgumentTypeError(f"{what} must be a Decimal, str or int, not {type(value).__name__}")
+        raise ArgumentTypeError(
+            f"{what} must be {accepted} (e.g. {example}), not {type(value).__name__}"
+        )
     if not number.is_finite():
         raise InvalidArgumentError(f"{what} must be finite, got {value!r}")
     return number
@@ -151,6 +157,10 @@ def count_to_wire(
 
 def _shown(value: object) -> str:
     """A value for a message, cut short (an int may have thousands of digits)."""
+    if isinstance(value, int) and value.bit_length() > 256:
+        # repr() of an int over 4,300 digits raises ValueError; a long one says nothing anyway.
+        digits = int(value.bit_length() * 0.30103) + 1  # log10(2): within one of the count
+        return f"{'-' if value < 0 else ''}(an int of about {digits:,} digits)"
     text = repr(value)
     return text if len(text) <= 40 else text[:40] + "…"
 
@@ -355,6 +365,8 @@ def create_order_flow(
                 )
                 raise
             response = sent.response if sent is not None else None
+            from kalshi_generated.models import CreateOrderV2Response
+
             item = CreateOrderV2Response.from_dict(_created_item(order))
             return Detailed(item, response, log.retries_taken, recovered=True)
         if order is not None:
@@ -437,7 +449,11 @@ def batch_create_orders_flow(
     def incomplete(message: str, cause: Exception | None) -> KalshiError:
         placed = [cid for cid in ids if cid in results and not results[cid].get("error")]
         if not placed and not unknown and cause is not None and isinstance(cause, KalshiError):
-            return cause  # nothing happened: the failure itself is the answer
+            # Nothing was placed: the failure itself is the answer, saying so as create_order's
+            # errors do (a close() between rounds, say, after lookups found none of them).
+            if cause.outcome is None:
+                cause.set_outcome("absent", f"none of the batch's {len(ids)} orders was placed")
+            return cause
         error = BatchIncompleteError(
             message,
             placed=[results[cid] for cid in placed],
@@ -528,5 +544,7 @@ def batch_create_orders_flow(
     doubtful = [by_cid[cid] for cid in ids if cid in sent_unclear and results[cid].get("error")]
     if doubtful:
         yield from look_up(doubtful)  # what is found replaces its error item
+    from kalshi_generated.models import BatchCreateOrdersV2Response
+
     reply = BatchCreateOrdersV2Response.from_dict({"orders": [results[cid] for cid in ids]})
     return Detailed(reply, last_response, round_number, recovered=bool(sent_unclear))

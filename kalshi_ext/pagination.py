@@ -11,7 +11,15 @@ import functools
 import hashlib
 import itertools
 import typing
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -211,9 +219,21 @@ class _ReplyShape:
         return data, raw_items
 
 
+def pager_positional_error(
+    name: str, operation: str, positional: Sequence[object]
+) -> ArgumentTypeError:
+    """The error for an iterator called with positional arguments: it names the keywords."""
+    filters = sorted(OperationInfo.load(operation).parameters - {"cursor", "limit"})
+    return ArgumentTypeError(
+        f"{name}() takes keyword arguments only (got {len(positional)} positional): filters "
+        f"by name ({', '.join(f'{f}=' for f in filters)}) and page_size=, start_cursor=, "
+        "max_items="
+    )
+
+
 @attrs.frozen
-class PageRequest:
-    """A validated iteration request; builds the flow for each page."""
+class PageRequest(Generic[T]):
+    """A validated iteration request for items of type T; builds the flow for each page."""
 
     paged: PagedOperation
     filters: Mapping[str, Any]
@@ -230,7 +250,7 @@ class PageRequest:
         page_size: int | None,
         start_cursor: str | None,
         max_items: int | None,
-    ) -> PageRequest:
+    ) -> PageRequest[Any]:
         for name in ("cursor", "limit"):
             if name in filters:
                 hint = "start_cursor=" if name == "cursor" else "page_size="
@@ -254,7 +274,7 @@ class PageRequest:
             raise ArgumentTypeError("start_cursor must be a str (a page's next_cursor) or None")
         return cls(paged, dict(filters), page_size, start_cursor or None, max_items)
 
-    def page_flow(self, ctx: CallContext, cursor: str | None) -> Flow[Page[Any]]:
+    def page_flow(self, ctx: CallContext, cursor: str | None) -> Flow[Page[T]]:
         arguments = dict(self.filters)
         if cursor:
             arguments["cursor"] = cursor
@@ -322,7 +342,7 @@ class CursorWalk:
             raise PaginationError(
                 f"{self.operation}: {self._empty_run} empty pages in a row still carried a "
                 "cursor; stopping rather than ask forever",
-                cursor=next_cursor[:40],
+                cursor=next_cursor,
             )
         if not self._remember(next_cursor):
             raise PaginationError(
@@ -355,7 +375,7 @@ class _ItemBudget:
 class SyncPager(Generic[T]):
     """Lazy iteration over every item of a paged list; `.pages()` for whole pages."""
 
-    def __init__(self, request: PageRequest, fetch: Callable[[str | None], Page[T]]) -> None:
+    def __init__(self, request: PageRequest[T], fetch: Callable[[str | None], Page[T]]) -> None:
         self._request = request
         self._fetch = fetch
 
@@ -388,7 +408,7 @@ class AsyncPager(Generic[T]):
     """The async twin of SyncPager: `async for item in pager`, `async for page in pager.pages()`."""
 
     def __init__(
-        self, request: PageRequest, fetch: Callable[[str | None], Awaitable[Page[T]]]
+        self, request: PageRequest[T], fetch: Callable[[str | None], Awaitable[Page[T]]]
     ) -> None:
         self._request = request
         self._fetch = fetch

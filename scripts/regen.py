@@ -1,19 +1,23 @@
 #!/usr/bin/env python3
-"""Regenerate kalshi_generated/ from the derived specs, or check that it is up to date.
+"""Regenerate kalshi_generated/ and the clients' typed methods from the derived specs, or check
+that both are up to date.
 
-Usage: regen.py [--check] SPEC PACKAGE_DIR [--ws WS_SPEC]
+Usage: regen.py [--check] [--methods FILE] SPEC PACKAGE_DIR [--ws WS_SPEC]
 
 The generator (openapi-python-client, pinned in pyproject.toml) writes into a temporary directory;
 the package is then replaced whole, so a file the spec no longer produces does not linger. With
 --ws, the WebSocket message document (scripts/derive_asyncapi.py) is generated the same way and
-its models and types land in PACKAGE_DIR/ws (it has no endpoints, so no client is kept). With
---check nothing is written: any difference from the committed package is listed and exits 1.
+its models and types land in PACKAGE_DIR/ws (it has no endpoints, so no client is kept). Then
+scripts/typed_surface.py writes the typed methods of Client and AsyncClient
+(kalshi_ext/generated_methods.py) from the fresh package and the spec. With --check nothing is
+written: any difference from the committed files is listed and exits 1.
 """
 
 from __future__ import annotations
 
 import argparse
 import filecmp
+import os
 import shutil
 import subprocess
 import sys
@@ -22,6 +26,10 @@ from pathlib import Path
 
 IGNORED = frozenset({"__pycache__", ".ruff_cache", ".mypy_cache"})
 CONFIG = Path(__file__).resolve().parent.parent / "generator-config.yaml"
+# Templates that replace the generator's own (same file names): Unset's repr, lazy models.
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+ROOT = Path(__file__).resolve().parent.parent
+METHODS = ROOT / "kalshi_ext" / "generated_methods.py"
 
 
 def generate(spec: Path, into: Path) -> Path:
@@ -31,6 +39,7 @@ def generate(spec: Path, into: Path) -> Path:
         sys.executable, "-m", "openapi_python_client", "generate",
         "--path", str(spec), "--config", str(CONFIG), "--meta", "none",
         "--output-path", str(package), "--overwrite",
+        "--custom-template-path", str(TEMPLATES),
     ]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0 or not (package / "__init__.py").is_file():
@@ -81,9 +90,29 @@ def differences(expected: Path, actual: Path) -> list[str]:
     )
 
 
+def generate_methods(spec: Path, package: Path, into: Path) -> Path:
+    """Write the typed methods from the fresh package in `package` (imported in a child process
+    in place of the installed one); returns the file, formatted as the repository's ruff does."""
+    output = into / "generated_methods.py"
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(package.parent), str(ROOT)])
+    env["PYTHONDONTWRITEBYTECODE"] = "1"  # nothing but generated code in the package
+    script = Path(__file__).resolve().parent / "typed_surface.py"
+    command = [sys.executable, str(script), str(spec), str(output)]
+    result = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
+    if result.returncode != 0:
+        sys.stderr.write(result.stdout + result.stderr)
+        raise SystemExit("regen: typed_surface.py failed")
+    config = ["--config", str(ROOT / "pyproject.toml")]
+    for step in (["check", "--fix-only", "--quiet", "--select", "I"], ["format", "--quiet"]):
+        subprocess.run(["ruff", *step, *config, str(output)], check=True)
+    return output
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare, write nothing")
+    parser.add_argument("--methods", type=Path, default=METHODS, help="the typed methods file")
     parser.add_argument("spec", type=Path)
     parser.add_argument("package", type=Path)
     parser.add_argument("--ws", type=Path, help="the derived WebSocket document")
@@ -92,19 +121,25 @@ def main() -> int:
         fresh = generate(args.spec.resolve(), Path(tmp))
         if args.ws is not None:
             generate_ws(args.ws.resolve(), Path(tmp), fresh)
+        methods = generate_methods(args.spec.resolve(), fresh, Path(tmp))
         if args.check:
             diff = (
                 differences(fresh, args.package) if args.package.is_dir() else ["missing package"]
             )
+            if not args.methods.is_file():
+                diff.append(f"missing: {args.methods}")
+            elif not filecmp.cmp(methods, args.methods, shallow=False):
+                diff.append(f"differs: {args.methods}")
             if diff:
                 print(f"{args.package} differs from what {args.spec} generates (run `make regen`):")
                 print("\n".join(f"  {line}" for line in diff))
                 return 1
-            print(f"{args.package} matches {args.spec}")
+            print(f"{args.package} and {args.methods} match {args.spec}")
             return 0
         if args.package.exists():
             shutil.rmtree(args.package)
         shutil.copytree(fresh, args.package)
+        shutil.copyfile(methods, args.methods)
     return 0
 
 

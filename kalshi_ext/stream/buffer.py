@@ -20,6 +20,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 
+from kalshi_ext.config import DEFAULT_MAX_BUFFERED
 from kalshi_ext.stream.events import Event, MalformedMessage, MessagesLost, StreamMessage
 from kalshi_ext.stream.protocol import PendingMessage
 
@@ -28,7 +29,6 @@ Materialize = Callable[[PendingMessage], Event]
 
 __all__ = ["DEFAULT_MAX_BUFFERED", "EventBuffer"]
 
-DEFAULT_MAX_BUFFERED = 10_000
 _DATA = frozenset({tuple, StreamMessage, MalformedMessage})  # what the bound counts
 
 
@@ -152,6 +152,11 @@ class EventBuffer:
             if self._end is not None:
                 raise self._end
             raise StopAsyncIteration
+
+    def raise_error(self) -> None:
+        """Raise the error that finished the buffer, if one did (never StopAsyncIteration)."""
+        if self._finished and self._end is not None:
+            raise self._end
 
     def drain(self) -> Iterator[Event]:
         """The buffered events, one at a time, until none is left (never waits, never raises).

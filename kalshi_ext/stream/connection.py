@@ -165,15 +165,18 @@ class Connection:
         finally:
             ready.cancel()
         if not became_ready:
-            self._buffer.raise_end()  # the run loop ended first: raise its error
+            self._buffer.raise_error()  # the run loop ended first: raise its error
             raise StreamConnectionError("the stream ended before it was ready")
 
     async def request(self, start: Callable[[StreamProtocol], list[int]]) -> list[Any]:
         """Run caller commands once the stream is ready; their results, in order."""
         if self._closing or self._task is None or self._task.done():
-            self._buffer.raise_end()
+            self._buffer.raise_error()  # what ended it; a stream closed cleanly says so
             raise StreamError("the stream is closed")
         while not self.protocol.ready:  # a loss may come between the wake-up and here
+            # Not ready while the event is still set: a subscription restarts (error 10/25);
+            # restored() sets it again when the restart has its sid.
+            self._ready.clear()
             await self._wait_ready()
         loop = asyncio.get_running_loop()
         tickets = start(self.protocol)
@@ -281,7 +284,11 @@ class Connection:
             finally:
                 self._ws = None
                 self._ready.clear()
-                self.protocol.disconnected()
+                # Commands this connection could not send carry its ids: the protocol settles
+                # or resends them (disconnected/restore); sent as they are, they would collide
+                # with the next connection's ids.
+                self._outbox.clear()
+                had_live = self.protocol.disconnected()
                 if not ws.closed and not self._closing:
                     await ws.close()
             if self._fatal is not None:
@@ -292,6 +299,10 @@ class Connection:
             retrying = True
             if self._restored_here:  # a new outage starts
                 tries = 0
+                lost_wall, lost_mono = self._wall(), self._monotonic()
+            elif had_live and lost_wall is None:
+                # A first connection lost before it restored everything may still have
+                # delivered data: the restore that follows is marked, as after any loss.
                 lost_wall, lost_mono = self._wall(), self._monotonic()
 
     def _marker(self, lost_wall: float, lost_mono: float, tries: int, reason: str) -> MarkerFactory:
@@ -382,7 +393,8 @@ class Connection:
 
     async def _flush(self) -> None:
         ws = self._ws
-        while self._outbox and ws is not None:
+        # Stop if the connection changes meanwhile: what is queued then is for the next one.
+        while self._outbox and ws is not None and self._ws is ws:
             command = self._outbox.pop(0)
             data = self._dumps(command.to_wire())
             if isinstance(data, bytes):

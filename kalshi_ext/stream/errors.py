@@ -39,13 +39,13 @@ COMMAND_ERROR_NAMES: Final[Mapping[int, str]] = {
     11: "Invalid parameter",
     12: "Exactly one subscription ID is required",
     13: "Unsupported action",
-    14: "Market ticker required",
+    14: "Market Ticker required",
     15: "Action required",
     18: "Command timeout",
-    19: "Invalid shard_factor",
-    20: "Invalid shard_key",
-    21: "shard_key must be less than shard_factor",
-    22: "shard_factor and shard_key must be used together",
+    19: "shard_factor must be > 0",
+    20: "shard_factor is required when shard_key is set",
+    21: "shard_key must be >= 0 and < shard_factor",
+    22: "shard_factor must be <= 100",
     23: "Match IDs required",
     24: "Index IDs required",
     25: "Subscription buffer overflow",
@@ -53,7 +53,7 @@ COMMAND_ERROR_NAMES: Final[Mapping[int, str]] = {
     27: "Too many requests",
     28: "Underlying tickers required",
 }
-"""Kalshi's WebSocket error codes (AsyncAPI 2.0.0); 6, 16 and 17 are retired."""
+"""Kalshi's WebSocket error codes and their `msg` texts (AsyncAPI 2.0.0); 6, 16, 17 are retired."""
 
 TERMINAL_CHANNEL_CODES: Final = frozenset({10, 25})
 """Errors after which a subscription sends nothing more: the client must subscribe again."""

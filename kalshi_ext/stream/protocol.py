@@ -10,7 +10,9 @@ every decision, so a table of frames tests it without a server.
   ``subscribe`` command per channel; a reply maps the channel to the connection's new sid.
 * **Routing.** A reply is matched to its command by ``id``, a data frame to its channel by
   ``sid``, so a data frame that arrives while a command waits for its reply is delivered, never
-  taken for the reply.
+  taken for the reply. A frame of a sid not known yet, while a subscribe of its channel waits for
+  its reply, is the new subscription's: it is kept until the reply names the sid, then
+  delivered (in order within its channel), never dropped as stale.
 * **Restore.** After a reconnect, data frames are held until every subscription is restored;
   then :class:`Reconnected` is delivered, then the held frames.
 * **Terminal errors.** An error frame with code 10 or 25 on a sid ends that subscription: the
@@ -121,6 +123,7 @@ class _Pending:
     ticket: int | None = None  # None: the stream's own command (restore, restart)
     restart: tuple[int, str, int] | None = None  # (code, message, old sid) of a restart
     previous_tickers: tuple[str, ...] | None = None  # an update's intent before it
+    unsubscribed: _Intent | None = None  # an unsubscribe's intent, back if it is refused
 
 
 def check_channels(channels: Iterable[str]) -> tuple[str, ...]:
@@ -182,6 +185,8 @@ class StreamProtocol:
         self._pending: dict[int, _Pending] = {}
         self._channel_of_sid: dict[int, str] = {}
         self._last_seq: dict[int, tuple[int, dict[str, Any]]] = {}  # sid -> (seq, frame)
+        self._early: dict[int, tuple[str, list[dict[str, Any]]]] = {}  # sid -> frames before
+        self._retired: set[int] = set()  # sids unsubscribed or replaced on this connection
         self._restoring: set[str] = set()
         # Across a restore: the marker to deliver first, the frames held until then, and the
         # callers whose commands were cut off by the loss.
@@ -232,6 +237,8 @@ class StreamProtocol:
         self._pending.clear()
         self._channel_of_sid.clear()
         self._last_seq.clear()
+        self._early.clear()
+        self._retired.clear()
         if reconnected is not None:
             self._reconnected = reconnected
             if self._held is None:
@@ -243,8 +250,20 @@ class StreamProtocol:
         if not self._restoring:
             self._finish_restore()
 
-    def disconnected(self) -> None:
-        """The connection is gone: commands without a reply wait for the next restore."""
+    def disconnected(self) -> bool:
+        """The connection is gone: commands without a reply wait for the next restore.
+
+        True when a subscription had its sid on it: data may have been delivered from it, so
+        the next restore must be marked even if this connection never restored them all.
+        """
+        # Frames of a subscription whose reply never came were still sent for it: delivered.
+        for sid, (channel, frames) in list(self._early.items()):
+            self._channel_of_sid[sid] = channel
+            for frame in frames:
+                self._data(frame, channel)
+        self._early.clear()
+        self._retired.clear()
+        had_live = bool(self._channel_of_sid)
         self._connected = False
         self._restoring.clear()
         for pending in self._pending.values():
@@ -260,6 +279,7 @@ class StreamProtocol:
         self._last_seq.clear()
         for intent in self._intents.values():
             intent.sid = None
+        return had_live
 
     def _finish_restore(self) -> None:
         marker, held = self._reconnected, self._held
@@ -306,9 +326,8 @@ class StreamProtocol:
             intent = self._intents.pop(channel)
             ticket = self._ticket()
             assert intent.sid is not None  # ready: every intent has its sid
-            self._send(
-                "unsubscribe", {"sids": [intent.sid]}, _Pending("unsubscribe", channel, ticket)
-            )
+            pending = _Pending("unsubscribe", channel, ticket, unsubscribed=intent)
+            self._send("unsubscribe", {"sids": [intent.sid]}, pending)
             tickets.append(ticket)
         return tickets
 
@@ -403,6 +422,9 @@ class StreamProtocol:
         sid = frame.get("sid")
         seq = frame.get("seq")
         if type(sid) is not int or self._channel_of_sid.get(sid) != channel:
+            if type(sid) is int and self._awaits_sid(sid, channel):
+                self._early.setdefault(sid, (channel, []))[1].append(frame)
+                return
             # A frame of a sid unsubscribed or replaced, sent before the server processed that.
             self.stale_frames_dropped += 1
             logger.debug("dropped a %s frame of sid %r: not a current subscription", channel, sid)
@@ -425,6 +447,15 @@ class StreamProtocol:
         # Decoded when the consumer takes it (materialize): a frame dropped for a slow consumer
         # is never decoded, and a waiting frame (a dict of plain values) costs the GC nothing.
         self._deliver((channel, sid, seq, frame))
+
+    def _awaits_sid(self, sid: int, channel: str) -> bool:
+        """Whether an unknown sid may be that of a subscribe of ``channel`` awaiting its reply."""
+        if sid in self._retired or sid in self._channel_of_sid:
+            return False
+        early = self._early.get(sid)
+        if early is not None:
+            return early[0] == channel
+        return any(p.kind == "subscribe" and p.channel == channel for p in self._pending.values())
 
     def materialize(self, item: PendingMessage) -> StreamMessage | MalformedMessage:
         """The event of a data frame: its msg decoded into the generated model, or, when that
@@ -453,6 +484,7 @@ class StreamProtocol:
             if isinstance(sid, int):
                 self._channel_of_sid.pop(sid, None)
                 self._last_seq.pop(sid, None)
+                self._retired.add(sid)
             self._settle(pending, None)
         elif pending.kind == "update_subscription" and kind == "ok":
             intent = self._intents.get(pending.channel or "")
@@ -485,6 +517,9 @@ class StreamProtocol:
         if pending.restart is not None:
             code, message, old_sid = pending.restart
             self._deliver(SubscriptionRestarted(channel, code, message, old_sid, sid))
+        early = self._early.pop(sid, None)
+        for frame in early[1] if early is not None and early[0] == channel else ():
+            self._data(frame, channel)  # what the server sent under this sid before the reply
         self._settle(pending, intent.snapshot() if intent else None)
         if channel in self._restoring:
             self._restoring.discard(channel)
@@ -524,10 +559,20 @@ class StreamProtocol:
         )
         self._channel_of_sid.pop(old_sid, None)
         self._last_seq.pop(old_sid, None)
+        self._retired.add(old_sid)
         intent = self._intents[channel]
         intent.sid = None
+        # Not ready until the channel has its new sid: a caller's command waits for it.
+        self._restoring.add(channel)
         pending = _Pending("subscribe", channel, restart=(code, message, old_sid))
         self._send("subscribe", intent.params(), pending)
+
+    def _drop_early(self, channel: str) -> None:
+        """A subscribe of ``channel`` was refused: frames kept for its sid belong to no one."""
+        for sid, (kept_for, frames) in list(self._early.items()):
+            if kept_for == channel:
+                del self._early[sid]
+                self.stale_frames_dropped += len(frames)
 
     def _settle(self, pending: _Pending, result: object) -> None:
         if pending.ticket is not None:
@@ -538,6 +583,7 @@ class StreamProtocol:
         channel = pending.channel or ""
         if pending.kind == "subscribe":
             self._restoring.discard(channel)
+            self._drop_early(channel)
             if pending.ticket is None:  # a restore or a restart: the subscription is lost
                 self._effects.fail(error)
                 return
@@ -546,5 +592,9 @@ class StreamProtocol:
             intent = self._intents.get(channel)
             if intent is not None:
                 intent.market_tickers = pending.previous_tickers
+        elif pending.kind == "unsubscribe" and pending.unsubscribed is not None:
+            # Refused: the server still sends the channel, so the stream keeps (and restores)
+            # it; forgetting it would let a new subscribe double every message.
+            self._intents.setdefault(channel, pending.unsubscribed)
         if pending.ticket is not None:
             self._effects.settle(pending.ticket, None, error)

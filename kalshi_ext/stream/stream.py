@@ -129,13 +129,13 @@ class AsyncStream:
         max_buffered: int,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> AsyncStream:
-        from kalshi_ext.client import USER_AGENT
+        from kalshi_ext.client import user_agent
 
         config = client.config
         return cls(
             config=config,
             sign=handshake_signer(client.auth, config.ws_base_url, client._signing_pool),
-            headers={"User-Agent": USER_AGENT, **config.extra_headers},
+            headers={"User-Agent": user_agent(), **config.extra_headers},
             channels=channels,
             market_tickers=market_tickers,
             max_buffered=max_buffered,
@@ -289,7 +289,14 @@ class BackgroundLoop:
         if self._loop.is_closed() or not self._thread.is_alive():
             coroutine.close()
             raise RuntimeError("the client's stream loop is closed")
-        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
+        future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+        try:
+            return future.result()
+        except BaseException:
+            # The caller stopped waiting (Ctrl-C, a signal handler's exception): stop the call
+            # too, or a read would go on and take events for no one.
+            future.cancel()
+            raise
 
     def close(self) -> None:
         if not self._thread.is_alive():
@@ -372,6 +379,8 @@ class Stream:
             self._batch, self._position = left[limit:], 0
             return left[:limit]
         try:
+            if self._loop.closed:  # the client was closed: what was received, then the end
+                return self._async.take_left(limit)
             return self._loop.run(self._async.next_batch(limit, timeout=timeout))
         except StopAsyncIteration:
             raise StopIteration from None
@@ -388,7 +397,13 @@ class Stream:
         self._loop.run(self._async.open())
         return self
 
-    close = _blocking(AsyncStream.close)
+    def close(self) -> None:
+        """Close the socket (within ws_close_timeout); iteration then ends after the buffered
+        events. Closing the client closed it already: then this does nothing."""
+        if self._loop.closed:
+            return
+        self._loop.run(self._async.close())
+
     subscribe = _blocking(AsyncStream.subscribe)
     unsubscribe = _blocking(AsyncStream.unsubscribe)
     add_markets = _blocking(AsyncStream.add_markets)

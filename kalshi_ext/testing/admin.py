@@ -7,7 +7,8 @@ API, is not signed, and never sees faults or appears in the request log:
     GET    /_admin/markets        the seeded market tickers              -> {"markets": [...]}
     POST   /_admin/settle         {"ticker", "result": "yes"|"no"}
     POST   /_admin/other_orders   {"ticker", "side": "bid"|"ask", "price_cents", "count"}
-                                                                          -> {"order_id": ...}
+                                  or "price" (dollars, "0.255") for "price_cents", on any
+                                  market's tick                           -> {"order_id": ...}
     POST   /_admin/faults         {"method", "path", "kind", "times"?, "status"?,
                                    "retry_after"?, "delay_s"?, "body"?}
     DELETE /_admin/faults         clear pending faults
@@ -23,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Awaitable, Callable, Mapping
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
@@ -78,12 +80,17 @@ def _handlers(exchange: LocalExchange) -> dict[tuple[str, str], Handler]:
         return {}
 
     def other_order(body: dict[str, Any]) -> dict[str, Any]:
-        order_id = exchange.add_other_order(
-            _field(body, "ticker", str),
-            _field(body, "side", str),
-            _field(body, "price_cents", int),
-            _field(body, "count", int),
-        )
+        ticker, side = _field(body, "ticker", str), _field(body, "side", str)
+        count = _field(body, "count", int)
+        if "price" in body and "price_cents" in body:
+            raise ValueError("give one of 'price' (dollars) or 'price_cents', not both")
+        if "price" in body:
+            price = _field(body, "price", str)
+            order_id = exchange.add_other_order_dollars(ticker, side, price, count)
+        else:
+            order_id = exchange.add_other_order(
+                ticker, side, _field(body, "price_cents", int), count
+            )
         return {"order_id": order_id}
 
     def add_fault(body: dict[str, Any]) -> dict[str, Any]:
@@ -212,6 +219,15 @@ class ExchangeAdmin:
         self, ticker: str, side: Literal["bid", "ask"], price_cents: int, count: int
     ) -> str:
         body = {"ticker": ticker, "side": side, "price_cents": price_cents, "count": count}
+        return str(self._call("POST", "/other_orders", body)["order_id"])
+
+    def add_other_order_dollars(
+        self, ticker: str, side: Literal["bid", "ask"], price: Decimal | str, count: int
+    ) -> str:
+        """Another trader's order at a dollar price on the market's tick ("0.255")."""
+        if not isinstance(price, Decimal | str):
+            raise TypeError(f"price must be a Decimal or a str of dollars, got {price!r}")
+        body = {"ticker": ticker, "side": side, "price": str(price), "count": count}
         return str(self._call("POST", "/other_orders", body)["order_id"])
 
     def inject_fault(self, *, method: str, path: str, kind: str, **options: Any) -> None:

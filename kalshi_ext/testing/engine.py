@@ -2,17 +2,21 @@
 
 The model, kept small but coherent (nothing here knows about HTTP):
 
-- Binary markets priced in whole cents 1..99, always quoted as the YES price. `bid` buys YES at
-  `price`; `ask` sells YES at `price`, which is the same as buying NO at `100 - price`
-  (the spec's `BookSide`: "`bid` means buy YES, `ask` means sell YES"). So a bid has
-  `outcome_side` "yes" and an ask "no".
+- Binary markets always quoted as the YES price. `bid` buys YES at `price`; `ask` sells YES at
+  `price`, which is the same as buying NO at `$1 - price` (the spec's `BookSide`: "`bid` means
+  buy YES, `ask` means sell YES"). So a bid has `outcome_side` "yes" and an ask "no".
+- Prices and money are integer centicents (1/10,000 dollar), so a market may tick finer than a
+  cent: each market has its tick (`Market.tick_centicents`: 100 for the penny markets, 10 for
+  the $0.001 sub-penny one) and prices run from one tick to $1 less one tick. The cent-named
+  accessors (`Order.price`, `Account.cash_cents`, `OrderRequest(price=56)`, ...) are the same
+  amounts in whole cents, for the penny markets and the tests written against them.
 - Whole contracts only (the local markets do not enable fractional trading).
 - A crossing order trades at the resting (maker) price, best price first, then time priority.
   Takers pay Kalshi's general fee, `ceil(0.07 * count * p * (1 - p))` dollars rounded up to the
   cent, computed per fill; makers pay nothing.
-- Money is integer cents. Opening a contract costs its side's price (`p` for YES, `100 - p` for
-  NO). Buying the side opposite to a held position closes it first: the YES/NO pair redeems for
-  100 cents (lots close first in, first out; `realized_pnl` excludes fees).
+- Opening a contract costs its side's price (`p` for YES, `$1 - p` for NO). Buying the side
+  opposite to a held position closes it first: the YES/NO pair redeems for $1 (lots close first
+  in, first out; `realized_pnl` excludes fees). Fees are whole cents.
 - The available balance is cash minus the reserve of resting orders: every resting contract
   reserves its opening cost. An order must fit in the available balance: the opening cost and
   fees of its immediate fills plus the reserve of whatever part rests (held positions are not
@@ -31,7 +35,7 @@ import random
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from attrs import define, field, frozen
 
@@ -52,17 +56,63 @@ GROUP_WINDOW_S = 15.0
 MAX_SUBACCOUNT = 63
 EXCHANGE_INDEX = 0
 
-# (market ticker, event ticker, mid price in cents) of the seeded markets.
-SEEDED_MARKETS: tuple[tuple[str, str, int], ...] = (
-    ("KXDEMO-26DEC31-T50", "KXDEMO-26DEC31", 50),
-    ("KXDEMO-26DEC31-T60", "KXDEMO-26DEC31", 38),
-    ("KXWX-26JUN30-T80", "KXWX-26JUN30", 71),
+CENTICENTS_PER_CENT = 100
+DOLLAR_CENTICENTS = 10_000  # what a YES/NO pair redeems for, and a winning contract pays
+PENNY_TICK = 100  # $0.01
+SUB_PENNY_TICK = 10  # $0.001
+
+
+class SeededMarket(NamedTuple):
+    ticker: str
+    event_ticker: str
+    mid_centicents: int  # the book's levels are 1, 2 and 3 ticks either side of it
+    tick_centicents: int
+
+
+SEEDED: tuple[SeededMarket, ...] = (
+    SeededMarket("KXDEMO-26DEC31-T50", "KXDEMO-26DEC31", 5000, PENNY_TICK),
+    SeededMarket("KXDEMO-26DEC31-T60", "KXDEMO-26DEC31", 3800, PENNY_TICK),
+    SeededMarket("KXWX-26JUN30-T80", "KXWX-26JUN30", 7100, PENNY_TICK),
+    SeededMarket("KXSUBPENNY-26DEC31-T25", "KXSUBPENNY-26DEC31", 2550, SUB_PENNY_TICK),
+)
+# (market ticker, event ticker, mid price in whole cents, rounded down) of the seeded markets:
+# the older shape of SEEDED, kept for callers that unpack three fields.
+SEEDED_MARKETS: tuple[tuple[str, str, int], ...] = tuple(
+    (m.ticker, m.event_ticker, m.mid_centicents // CENTICENTS_PER_CENT) for m in SEEDED
 )
 
 
-def opening_unit(side: Side, price: int) -> int:
-    """What one contract costs to open: the YES price for a bid, the NO price for an ask."""
-    return price if side == "bid" else 100 - price
+@frozen
+class Centicents:
+    """A price in centicents where the engine's price arguments take whole cents (an int)."""
+
+    value: int
+
+
+PriceArg = int | Centicents  # an int is whole cents, as before sub-penny markets
+
+
+def as_centicents(price: PriceArg) -> int:
+    return price.value if isinstance(price, Centicents) else price * CENTICENTS_PER_CENT
+
+
+def whole_cents(centicents: int, what: str) -> int:
+    """An amount in whole cents; a sub-penny amount has no such value and says so."""
+    cents, rest = divmod(centicents, CENTICENTS_PER_CENT)
+    if rest:
+        raise ValueError(
+            f"{what} is ${dollars_text(centicents)}, not whole cents (a sub-penny amount): "
+            "read the *_centicents value instead"
+        )
+    return cents
+
+
+def opening_unit(side: Side, price: int, *, pair: int = 100) -> int:
+    """What one contract costs to open: the YES price for a bid, the NO price for an ask.
+
+    `pair` is $1 in the unit of `price`: 100 for cents, DOLLAR_CENTICENTS for centicents.
+    """
+    return price if side == "bid" else pair - price
 
 
 def outcome_of(side: Side) -> Outcome:
@@ -71,7 +121,12 @@ def outcome_of(side: Side) -> Outcome:
 
 def taker_fee_cents(count: int, price: int) -> int:
     """ceil(0.07 * count * p * (1 - p)) dollars, in cents, with p = price / 100."""
-    return -(-7 * count * price * (100 - price) // 10_000)
+    return taker_fee_cents_at(count, price * CENTICENTS_PER_CENT)
+
+
+def taker_fee_cents_at(count: int, price_centicents: int) -> int:
+    """The same fee, rounded up to the cent, for a price in centicents (p = price / 10,000)."""
+    return -(-7 * count * price_centicents * (DOLLAR_CENTICENTS - price_centicents) // 10**8)
 
 
 def crosses(side: Side, limit: int, resting_price: int) -> bool:
@@ -84,7 +139,7 @@ class OrderRequest:
 
     ticker: str
     side: Side
-    price: int
+    price: PriceArg  # whole cents, or Centicents(...) for any tick
     count: int
     time_in_force: TimeInForce = "good_till_canceled"
     self_trade_prevention: SelfTradePrevention = "taker_at_cross"
@@ -96,6 +151,10 @@ class OrderRequest:
     order_group_id: str | None = None
     expiration_ts: int | None = None
 
+    @property
+    def price_centicents(self) -> int:
+        return as_centicents(self.price)
+
 
 @define
 class Order:
@@ -105,7 +164,7 @@ class Order:
     client_order_id: str
     ticker: str
     side: Side
-    price: int
+    price_centicents: int
     initial_count: int
     time_in_force: TimeInForce
     self_trade_prevention: SelfTradePrevention
@@ -121,10 +180,15 @@ class Order:
     fill_count: int = 0
     remaining: int = 0
     status: OrderStatus = "resting"
-    taker_cost_cents: int = 0
-    maker_cost_cents: int = 0
+    taker_cost_centicents: int = 0
+    maker_cost_centicents: int = 0
     taker_fees_cents: int = 0
     maker_fees_cents: int = 0
+
+    @property
+    def price(self) -> int:
+        """The limit price in whole cents (ValueError on a sub-penny price)."""
+        return whole_cents(self.price_centicents, "the order's price")
 
 
 @define
@@ -134,18 +198,23 @@ class Fill:
     order_id: str
     ticker: str
     side: Side
-    price: int
+    price_centicents: int
     count: int
     is_taker: bool
     fee_cents: int
     created: float
     subaccount: int
 
+    @property
+    def price(self) -> int:
+        """The YES price in whole cents (ValueError on a sub-penny price)."""
+        return whole_cents(self.price_centicents, "the fill's price")
+
 
 @define
 class Lot:
     count: int
-    unit_cents: int
+    unit_centicents: int
 
 
 @define
@@ -157,10 +226,18 @@ class Position:
     updated: float
     outcome: Outcome | None = None
     lots: list[Lot] = field(factory=list)
-    traded_cost_cents: int = 0
+    traded_cost_centicents: int = 0
     traded_contracts: int = 0
-    realized_pnl_cents: int = 0
+    realized_pnl_centicents: int = 0
     fees_paid_cents: int = 0
+
+    @property
+    def realized_pnl_cents(self) -> int:
+        return whole_cents(self.realized_pnl_centicents, "realized_pnl")
+
+    @property
+    def traded_cost_cents(self) -> int:
+        return whole_cents(self.traded_cost_centicents, "traded_cost")
 
     @property
     def count(self) -> int:
@@ -172,8 +249,12 @@ class Position:
         return self.count if self.outcome == "yes" else -self.count
 
     @property
+    def exposure_centicents(self) -> int:
+        return sum(lot.count * lot.unit_centicents for lot in self.lots)
+
+    @property
     def exposure_cents(self) -> int:
-        return sum(lot.count * lot.unit_cents for lot in self.lots)
+        return whole_cents(self.exposure_centicents, "exposure")
 
 
 @define
@@ -184,12 +265,20 @@ class Settlement:
     event_ticker: str
     result: Outcome
     yes_count: int
-    yes_cost_cents: int
+    yes_cost_centicents: int
     no_count: int
-    no_cost_cents: int
+    no_cost_centicents: int
     revenue_cents: int
     fee_cents: int
     settled: float
+
+    @property
+    def yes_cost_cents(self) -> int:
+        return whole_cents(self.yes_cost_centicents, "yes_cost")
+
+    @property
+    def no_cost_cents(self) -> int:
+        return whole_cents(self.no_cost_centicents, "no_cost")
 
 
 @define
@@ -214,9 +303,13 @@ class OrderGroup:
 @define
 class Account:
     number: int
-    cash_cents: int
+    cash_centicents: int
     updated: float
     netting_enabled: bool = True
+
+    @property
+    def cash_cents(self) -> int:
+        return whole_cents(self.cash_centicents, "cash")
 
 
 @define
@@ -259,6 +352,7 @@ class CashMovement:
 class Market:
     ticker: str
     event_ticker: str
+    tick_centicents: int = PENNY_TICK
     bids: list[Order] = field(factory=list)  # best (highest) price first, then time
     asks: list[Order] = field(factory=list)  # best (lowest) price first, then time
     result: Outcome | None = None
@@ -273,12 +367,34 @@ class Market:
         book = self.book(order.side)
         book.append(order)
         if order.side == "bid":
-            book.sort(key=lambda o: (-o.price, o.priority))
+            book.sort(key=lambda o: (-o.price_centicents, o.priority))
         else:
-            book.sort(key=lambda o: (o.price, o.priority))
+            book.sort(key=lambda o: (o.price_centicents, o.priority))
 
     def remove(self, order: Order) -> None:
         self.book(order.side).remove(order)
+
+    def check_price(self, price_centicents: int, field: str = "price") -> None:
+        """Refuse a price off this market's tick or outside one tick to $1 less one tick."""
+        tick = self.tick_centicents
+        if price_centicents % tick:
+            raise invalid(
+                f"{field} {dollars_text(price_centicents)} is off tick: prices on {self.ticker} "
+                f"move in steps of ${dollars_text(tick)}"
+            )
+        if not tick <= price_centicents <= DOLLAR_CENTICENTS - tick:
+            raise invalid(
+                f"{field} {dollars_text(price_centicents)} is out of range: prices on "
+                f"{self.ticker} run from {dollars_text(tick)} to "
+                f"{dollars_text(DOLLAR_CENTICENTS - tick)}"
+            )
+
+
+def dollars_text(centicents: int) -> str:
+    """0.455 for 4550, 0.01 for 100: the shortest exact dollar amount, for messages."""
+    sign = "-" if centicents < 0 else ""
+    whole, frac = divmod(abs(centicents), DOLLAR_CENTICENTS)
+    return f"{sign}{whole}.{f'{frac:04d}'.rstrip('0').ljust(2, '0')}"
 
 
 @frozen
@@ -326,9 +442,13 @@ class Execution:
 
     order: Order
     fill_count: int
-    yes_price_total_cents: int  # sum of price * count over the fills, for average_fill_price
+    yes_price_total_centicents: int  # sum of price * count over the fills, for averages
     fees_cents: int
     ts_ms: int
+
+    @property
+    def yes_price_total_cents(self) -> int:
+        return whole_cents(self.yes_price_total_centicents, "yes_price_total")
 
 
 @define
@@ -341,9 +461,10 @@ class _Plan:
     def filled(self) -> int:
         return sum(count for _, count in self.steps)
 
-    def cost_cents(self, side: Side) -> int:
+    def cost_centicents(self, side: Side) -> int:
         return sum(
-            opening_unit(side, maker.price) * count + taker_fee_cents(count, maker.price)
+            opening_unit(side, maker.price_centicents, pair=DOLLAR_CENTICENTS) * count
+            + taker_fee_cents_at(count, maker.price_centicents) * CENTICENTS_PER_CENT
             for maker, count in self.steps
         )
 
@@ -371,7 +492,9 @@ class Engine:
         self.positions: dict[tuple[int, str], Position] = {}
         self.settlements: list[Settlement] = []
         self.groups: dict[str, OrderGroup] = {}
-        self.accounts: dict[int, Account] = {0: Account(0, starting_balance_cents, now)}
+        self.accounts: dict[int, Account] = {
+            0: Account(0, starting_balance_cents * CENTICENTS_PER_CENT, now)
+        }
         self.subaccount_transfers: list[SubaccountTransfer] = []
         self._transfers_by_client_id: dict[str, SubaccountTransfer] = {}
         self.intra_transfers: list[IntraTransfer] = []
@@ -408,12 +531,15 @@ class Engine:
         return self._clock()
 
     def _seed_books(self, now: float) -> None:
-        for ticker, event_ticker, mid in SEEDED_MARKETS:
-            self.markets[ticker] = Market(ticker, event_ticker)
+        for seeded in SEEDED:
+            ticker, tick = seeded.ticker, seeded.tick_centicents
+            self.markets[ticker] = Market(ticker, seeded.event_ticker, tick)
             for offset in (1, 2, 3):
                 for _ in range(2):
-                    self.add_other_order(ticker, "ask", mid + offset, self._rng.randint(5, 40))
-                    self.add_other_order(ticker, "bid", mid - offset, self._rng.randint(5, 40))
+                    ask = Centicents(seeded.mid_centicents + offset * tick)
+                    bid = Centicents(seeded.mid_centicents - offset * tick)
+                    self.add_other_order(ticker, "ask", ask, self._rng.randint(5, 40))
+                    self.add_other_order(ticker, "bid", bid, self._rng.randint(5, 40))
 
     # ---- lookups ------------------------------------------------------------------------
 
@@ -446,18 +572,29 @@ class Engine:
     def resting_orders(self) -> Iterable[Order]:
         return self._resting.values()
 
-    def reserved_cents(self, subaccount: int | None) -> int:
+    def reserved_centicents(self, subaccount: int | None) -> int:
         return sum(
-            opening_unit(o.side, o.price) * o.remaining
+            opening_unit(o.side, o.price_centicents, pair=DOLLAR_CENTICENTS) * o.remaining
             for o in self._resting.values()
             if subaccount is None or o.subaccount == subaccount
         )
 
+    def available_centicents(self, subaccount: int) -> int:
+        return self.account(subaccount).cash_centicents - self.reserved_centicents(subaccount)
+
+    def exposure_centicents(self, subaccount: int) -> int:
+        return sum(
+            p.exposure_centicents for p in self.positions.values() if p.subaccount == subaccount
+        )
+
+    def reserved_cents(self, subaccount: int | None) -> int:
+        return whole_cents(self.reserved_centicents(subaccount), "the reserve")
+
     def available_cents(self, subaccount: int) -> int:
-        return self.account(subaccount).cash_cents - self.reserved_cents(subaccount)
+        return whole_cents(self.available_centicents(subaccount), "the available balance")
 
     def exposure_cents(self, subaccount: int) -> int:
-        return sum(p.exposure_cents for p in self.positions.values() if p.subaccount == subaccount)
+        return whole_cents(self.exposure_centicents(subaccount), "the exposure")
 
     def queue_position(self, order: Order) -> int:
         """Contracts resting ahead of `order` at its price level (price-time priority)."""
@@ -465,7 +602,7 @@ class Engine:
         return sum(
             o.remaining
             for o in market.book(order.side)
-            if o.price == order.price and o.priority < order.priority
+            if o.price_centicents == order.price_centicents and o.priority < order.priority
         )
 
     def expire(self) -> None:
@@ -477,10 +614,14 @@ class Engine:
 
     # ---- orders -------------------------------------------------------------------------
 
-    def add_other_order(self, ticker: str, side: Side, price: int, count: int) -> Order:
-        """Another trader's good-till-canceled limit order: it may fill the account's orders."""
+    def add_other_order(self, ticker: str, side: Side, price: PriceArg, count: int) -> Order:
+        """Another trader's good-till-canceled limit order: it may fill the account's orders.
+
+        `price` is whole cents, or Centicents(...) on any tick (the sub-penny market's).
+        """
         now = self.now()
         market = self._open_market(ticker)
+        market.check_price(as_centicents(price))
         order = self._new_order(
             OrderRequest(ticker, side, price, count), is_own=False, count=count, now=now
         )
@@ -494,6 +635,7 @@ class Engine:
         self.expire()
         self._check_client_order_id(request.client_order_id)
         market = self._open_market(request.ticker)
+        market.check_price(request.price_centicents)
         self.account(request.subaccount)
         if request.reduce_only and request.time_in_force != "immediate_or_cancel":
             raise invalid("reduce_only orders must use time_in_force 'immediate_or_cancel'")
@@ -515,7 +657,7 @@ class Engine:
                     "order_group_triggered",
                     f"order group {group.group_id!r} hit its limit; reset it to place orders",
                 )
-        if request.post_only and self._would_cross(market, request.side, request.price):
+        if request.post_only and self._would_cross(market, request.side, request.price_centicents):
             raise ExchangeError(400, "post_only_cross", "post_only order would cross the book")
 
         count = request.count
@@ -526,10 +668,9 @@ class Engine:
         if request.time_in_force == "fill_or_kill" and plan.filled < count:
             plan = _Plan(halted=True)
         rests = request.time_in_force == "good_till_canceled" and not plan.halted
-        resting_reserve = (
-            opening_unit(order.side, order.price) * (count - plan.filled) if rests else 0
-        )
-        self._check_funds(request.subaccount, plan.cost_cents(order.side) + resting_reserve)
+        unit = opening_unit(order.side, order.price_centicents, pair=DOLLAR_CENTICENTS)
+        resting_reserve = unit * (count - plan.filled) if rests else 0
+        self._check_funds(request.subaccount, plan.cost_centicents(order.side) + resting_reserve)
 
         self.orders[order.order_id] = order
         if order.client_order_id:
@@ -548,16 +689,20 @@ class Engine:
         subaccount: int,
         ticker: str,
         side: Side,
-        price: int,
+        price: PriceArg,
         count: int,
         client_order_id: str | None,
         updated_client_order_id: str | None,
         expiration_ts: int | None,
     ) -> Execution:
-        """AmendOrderV2: `count` is the new total (already filled plus the remainder to rest)."""
+        """AmendOrderV2: `count` is the new total (already filled plus the remainder to rest).
+
+        `price` is whole cents, or Centicents(...) on any tick.
+        """
         now = self.now()
         self.expire()
         order = self.own_order(order_id, subaccount)
+        price_centicents = as_centicents(price)
         if order.ticker != ticker or order.side != side:
             raise invalid("ticker and side must match the order being amended")
         if client_order_id and client_order_id != order.client_order_id:
@@ -574,28 +719,28 @@ class Engine:
         if expiration_ts is not None and expiration_ts != 0 and expiration_ts <= now:
             raise invalid("expiration_time must be in the future (or 0 to remove it)")
         market = self.markets[order.ticker]
+        market.check_price(price_centicents)
         new_remaining = count - order.fill_count
 
-        if price == order.price and new_remaining <= order.remaining:
+        if price_centicents == order.price_centicents and new_remaining <= order.remaining:
             # Same price and not larger: the order keeps its place in the queue.
             plan = _Plan()
             order.remaining = new_remaining
         else:
-            if order.post_only and self._would_cross(market, side, price):
+            if order.post_only and self._would_cross(market, side, price_centicents):
                 raise ExchangeError(400, "post_only_cross", "post_only order would cross the book")
             # Plan as if the order had left the book, at its new price; put it back on failure.
-            old_price = order.price
+            old_price = order.price_centicents
             market.remove(order)
             del self._resting[order.order_id]
-            order.price = price
+            order.price_centicents = price_centicents
             plan = self._plan(market, order, new_remaining, now)
-            reserve = (
-                0 if plan.halted else opening_unit(side, price) * (new_remaining - plan.filled)
-            )
+            unit = opening_unit(side, price_centicents, pair=DOLLAR_CENTICENTS)
+            reserve = 0 if plan.halted else unit * (new_remaining - plan.filled)
             try:
-                self._check_funds(subaccount, plan.cost_cents(side) + reserve)
+                self._check_funds(subaccount, plan.cost_centicents(side) + reserve)
             except ExchangeError:
-                order.price = old_price
+                order.price_centicents = old_price
                 market.insert(order)
                 self._resting[order.order_id] = order
                 raise
@@ -714,12 +859,13 @@ class Engine:
         for position in [p for p in self.positions.values() if p.ticker == ticker]:
             yes_count = position.count if position.outcome == "yes" else 0
             no_count = position.count if position.outcome == "no" else 0
-            cost = position.exposure_cents
-            revenue = 100 * (yes_count if result == "yes" else no_count)
+            cost = position.exposure_centicents
+            revenue_cents = 100 * (yes_count if result == "yes" else no_count)
+            revenue = revenue_cents * CENTICENTS_PER_CENT
             account = self.accounts[position.subaccount]
-            account.cash_cents += revenue
+            account.cash_centicents += revenue
             account.updated = now
-            position.realized_pnl_cents += revenue - cost
+            position.realized_pnl_centicents += revenue - cost
             position.lots.clear()
             position.outcome = None
             position.updated = now
@@ -730,10 +876,10 @@ class Engine:
                 event_ticker=market.event_ticker,
                 result=result,
                 yes_count=yes_count,
-                yes_cost_cents=cost if yes_count else 0,
+                yes_cost_centicents=cost if yes_count else 0,
                 no_count=no_count,
-                no_cost_cents=cost if no_count else 0,
-                revenue_cents=revenue,
+                no_cost_centicents=cost if no_count else 0,
+                revenue_cents=revenue_cents,
                 fee_cents=position.fees_paid_cents,
                 settled=now,
             )
@@ -747,7 +893,7 @@ class Engine:
             raise invalid("deposit amount must be positive")
         now = self.now()
         movement = CashMovement(self._next_seq(), self._new_id(), amount_cents, now)
-        self.accounts[0].cash_cents += amount_cents
+        self.accounts[0].cash_centicents += amount_cents * CENTICENTS_PER_CENT
         self.accounts[0].updated = now
         self.deposits.append(movement)
         return movement
@@ -755,10 +901,10 @@ class Engine:
     def withdraw(self, amount_cents: int) -> CashMovement:
         if amount_cents <= 0:
             raise invalid("withdrawal amount must be positive")
-        self._check_funds(0, amount_cents)
+        self._check_funds(0, amount_cents * CENTICENTS_PER_CENT)
         now = self.now()
         movement = CashMovement(self._next_seq(), self._new_id(), amount_cents, now)
-        self.accounts[0].cash_cents -= amount_cents
+        self.accounts[0].cash_centicents -= amount_cents * CENTICENTS_PER_CENT
         self.accounts[0].updated = now
         self.withdrawals.append(movement)
         return movement
@@ -791,10 +937,10 @@ class Engine:
             raise invalid("from_subaccount and to_subaccount must differ")
         source = self.account(from_subaccount)
         destination = self.account(to_subaccount)
-        self._check_funds(from_subaccount, amount_cents)
+        self._check_funds(from_subaccount, amount_cents * CENTICENTS_PER_CENT)
         now = self.now()
-        source.cash_cents -= amount_cents
-        destination.cash_cents += amount_cents
+        source.cash_centicents -= amount_cents * CENTICENTS_PER_CENT
+        destination.cash_centicents += amount_cents * CENTICENTS_PER_CENT
         source.updated = destination.updated = now
         transfer = SubaccountTransfer(
             self._next_seq(),
@@ -857,13 +1003,14 @@ class Engine:
                 f"an order with client_order_id {client_order_id!r} already exists",
             )
 
-    def _check_funds(self, subaccount: int, needed_cents: int) -> None:
-        available = self.available_cents(subaccount)
-        if needed_cents > available:
+    def _check_funds(self, subaccount: int, needed_centicents: int) -> None:
+        available = self.available_centicents(subaccount)
+        if needed_centicents > available:
             raise ExchangeError(
                 400,
                 "insufficient_balance",
-                f"order needs {needed_cents} cents but only {available} cents are available",
+                f"order needs ${dollars_text(needed_centicents)} but only "
+                f"${dollars_text(available)} is available",
             )
 
     def _reducible(self, subaccount: int, ticker: str, side: Side) -> int:
@@ -875,7 +1022,7 @@ class Engine:
 
     def _would_cross(self, market: Market, side: Side, price: int) -> bool:
         opposite = market.opposite(side)
-        return bool(opposite) and crosses(side, price, opposite[0].price)
+        return bool(opposite) and crosses(side, price, opposite[0].price_centicents)
 
     def _new_order(self, request: OrderRequest, *, is_own: bool, count: int, now: float) -> Order:
         return Order(
@@ -885,7 +1032,7 @@ class Engine:
             client_order_id=request.client_order_id,
             ticker=request.ticker,
             side=request.side,
-            price=request.price,
+            price_centicents=request.price_centicents,
             initial_count=request.count,
             time_in_force=request.time_in_force,
             self_trade_prevention=request.self_trade_prevention,
@@ -910,7 +1057,9 @@ class Engine:
         group_used: dict[str, int] = {}
         filled = 0
         for maker in market.opposite(taker.side):
-            if filled >= allowance or not crosses(taker.side, taker.price, maker.price):
+            if filled >= allowance or not crosses(
+                taker.side, taker.price_centicents, maker.price_centicents
+            ):
                 break
             if maker.is_own and taker.is_own:
                 if taker.self_trade_prevention == "maker":
@@ -938,7 +1087,7 @@ class Engine:
         touched: list[OrderGroup] = []
         price_total = fees = filled = 0
         for maker, count in plan.steps:
-            price = maker.price
+            price = maker.price_centicents
             maker.remaining -= count
             maker.fill_count += count
             maker.last_update = now
@@ -953,7 +1102,7 @@ class Engine:
             taker.remaining -= count
             taker.last_update = now
             if taker.is_own:
-                fee = taker_fee_cents(count, price)
+                fee = taker_fee_cents_at(count, price)
                 touched += self._own_fill(taker, price, count, is_taker=True, fee=fee, now=now)
                 fees += fee
             price_total += price * count
@@ -992,17 +1141,21 @@ class Engine:
     def _own_fill(
         self, order: Order, price: int, count: int, *, is_taker: bool, fee: int, now: float
     ) -> list[OrderGroup]:
-        """Book one fill of the account's own order: cash, position, fill record, group tally."""
-        unit = opening_unit(order.side, price)
+        """Book one fill of the account's own order: cash, position, fill record, group tally.
+
+        `price` is in centicents, `fee` in whole cents.
+        """
+        unit = opening_unit(order.side, price, pair=DOLLAR_CENTICENTS)
         if is_taker:
-            order.taker_cost_cents += unit * count
+            order.taker_cost_centicents += unit * count
             order.taker_fees_cents += fee
         else:
-            order.maker_cost_cents += unit * count
+            order.maker_cost_centicents += unit * count
             order.maker_fees_cents += fee
         account = self.accounts[order.subaccount]
         position = self._position(order.subaccount, order.ticker, now)
-        account.cash_cents += self._trade(position, outcome_of(order.side), unit, count) - fee
+        cash = self._trade(position, outcome_of(order.side), unit, count)
+        account.cash_centicents += cash - fee * CENTICENTS_PER_CENT
         account.updated = now
         position.fees_paid_cents += fee
         position.updated = now
@@ -1012,7 +1165,7 @@ class Engine:
             order_id=order.order_id,
             ticker=order.ticker,
             side=order.side,
-            price=price,
+            price_centicents=price,
             count=count,
             is_taker=is_taker,
             fee_cents=fee,
@@ -1038,16 +1191,18 @@ class Engine:
 
     @staticmethod
     def _trade(position: Position, outcome: Outcome, unit: int, count: int) -> int:
-        """Add `count` contracts of `outcome` bought at `unit` cents; returns the cash change."""
+        """Add `count` contracts of `outcome` bought at `unit` centicents; returns cash's change."""
         cash = 0
         left = count
         if position.outcome is not None and position.outcome != outcome:
-            # Buying the opposite side closes held lots: each pair redeems for 100 cents.
+            # Buying the opposite side closes held lots: each pair redeems for $1.
             while left and position.lots:
                 lot = position.lots[0]
                 closed = min(left, lot.count)
-                cash += (100 - unit) * closed
-                position.realized_pnl_cents += (100 - unit - lot.unit_cents) * closed
+                cash += (DOLLAR_CENTICENTS - unit) * closed
+                position.realized_pnl_centicents += (
+                    DOLLAR_CENTICENTS - unit - lot.unit_centicents
+                ) * closed
                 lot.count -= closed
                 left -= closed
                 if lot.count == 0:
@@ -1058,6 +1213,6 @@ class Engine:
             position.outcome = outcome
             position.lots.append(Lot(left, unit))
             cash -= unit * left
-        position.traded_cost_cents += unit * count
+        position.traded_cost_centicents += unit * count
         position.traded_contracts += count
         return cash

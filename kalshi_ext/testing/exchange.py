@@ -34,6 +34,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from types import FrameType, TracebackType
 from typing import Any, Literal, TypeVar
 
@@ -46,7 +47,7 @@ from kalshi_ext.auth import KEY_ID_ENV, KEY_PATH_ENV
 from kalshi_ext.client import AsyncClient, Client
 from kalshi_ext.config import KalshiConfig
 from kalshi_ext.testing.admin import ADMIN_PATH, BASE_URL_ENV, AdminFirst, build_admin_app
-from kalshi_ext.testing.engine import SEEDED_MARKETS, Engine, Side
+from kalshi_ext.testing.engine import SEEDED, Centicents, Engine, Side, dollars_text
 from kalshi_ext.testing.exchange_error import ExchangeError
 from kalshi_ext.testing.faults import Fault, FaultKind, FaultMiddleware, FaultPlan, ServedRequest
 from kalshi_ext.testing.routes import ApiState, build_app
@@ -63,7 +64,7 @@ from kalshi_ext.testing.ws_faults import WsFault, WsFaultKind
 
 DEFAULT_BASE_PATH = "/trade-api/v2"
 DEFAULT_STARTING_BALANCE_CENTS = 1_000_000  # $10,000
-MARKET_TICKERS: tuple[str, ...] = tuple(ticker for ticker, _, _ in SEEDED_MARKETS)
+MARKET_TICKERS: tuple[str, ...] = tuple(market.ticker for market in SEEDED)
 _START_TIMEOUT_S = 10.0
 
 T = TypeVar("T")
@@ -404,6 +405,25 @@ class LocalExchange:
             )
             return order.order_id
 
+    def add_other_order_dollars(
+        self, ticker: str, side: Side, price: Decimal | str, count: int
+    ) -> str:
+        """Another trader's limit order at a dollar price on the market's tick ("0.255").
+
+        The finer twin of add_other_order (whole cents): it reaches the sub-penny market's
+        $0.001 prices too. A price off the tick or out of range raises ValueError.
+        """
+        if side not in ("bid", "ask"):
+            raise ValueError(f"side must be 'bid' or 'ask', got {side!r}")
+        if count < 1:
+            raise ValueError(f"count must be at least 1, got {count}")
+        price_centicents = Centicents(dollars_to_centicents(price))
+        with self._lock:
+            order = self._call(
+                lambda: self._engine.add_other_order(ticker, side, price_centicents, count)
+            )
+            return order.order_id
+
     def deposit(self, amount_cents: int) -> None:
         """Record an applied ACH deposit into the primary account."""
         with self._lock:
@@ -458,14 +478,42 @@ class LocalExchange:
             return [SettlementView.of(s) for s in self._engine.settlements]
 
     def balance_cents(self, subaccount: int = 0) -> int:
-        """The available balance (cash less resting orders' reserve), as GetBalance reports."""
+        """The available balance (cash less resting orders' reserve), as GetBalance reports.
+
+        ValueError after sub-penny trades leave it off whole cents: see balance_centicents.
+        """
         with self._lock:
             self._engine.expire()
             return self._call(lambda: self._engine.available_cents(subaccount))
 
     def cash_cents(self, subaccount: int = 0) -> int:
+        """Cash in whole cents (ValueError after sub-penny trades: see cash_centicents)."""
         with self._lock:
             return self._call(lambda: self._engine.account(subaccount).cash_cents)
+
+    def balance_centicents(self, subaccount: int = 0) -> int:
+        """balance_cents in centicents (1/10,000 dollar): exact after sub-penny trades."""
+        with self._lock:
+            self._engine.expire()
+            return self._call(lambda: self._engine.available_centicents(subaccount))
+
+    def cash_centicents(self, subaccount: int = 0) -> int:
+        """cash_cents in centicents (1/10,000 dollar): exact after sub-penny trades."""
+        with self._lock:
+            return self._call(lambda: self._engine.account(subaccount).cash_centicents)
+
+
+def dollars_to_centicents(price: Decimal | str) -> int:
+    """A dollar amount ("0.255", Decimal("0.255")) as exact centicents; never through float."""
+    if not isinstance(price, Decimal | str):
+        raise TypeError(f"price must be a Decimal or a str of dollars, got {price!r}")
+    try:
+        centicents = Decimal(price).scaleb(4)
+    except ArithmeticError:
+        raise ValueError(f"price must be a dollar amount such as '0.255', got {price!r}") from None
+    if not centicents.is_finite() or centicents != centicents.to_integral_value():
+        raise ValueError(f"price {price!r} has more than 4 decimal places")
+    return int(centicents)
 
 
 # ---- command line ----------------------------------------------------------------------------
@@ -518,8 +566,9 @@ def startup_text(exchange: LocalExchange, key_path: str) -> str:
         "# Markets:",
     ]
     lines += [
-        f"#   {ticker}  event {event}, tick $0.01, book around ${mid / 100:.2f}"
-        for ticker, event, mid in SEEDED_MARKETS
+        f"#   {m.ticker}  event {m.event_ticker}, tick ${dollars_text(m.tick_centicents)}, "
+        f"book around ${dollars_text(m.mid_centicents)}"
+        for m in SEEDED
     ]
     lines += [
         f"# Admin: {origin}{ADMIN_PATH}/ (settle, other_orders, faults, reset)",

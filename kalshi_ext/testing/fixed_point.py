@@ -16,7 +16,7 @@ MAX_PRICE_CENTS = 99
 
 
 def parse_price_cents(value: object, field: str) -> int:
-    """A yes price such as "0.56" or "0.5600" as whole cents; the local markets tick in $0.01."""
+    """A yes price such as "0.56" or "0.5600" as whole cents, on the penny markets' $0.01 tick."""
     if not isinstance(value, str) or not _DOLLARS_RE.match(value):
         raise invalid(
             f"{field} must be a fixed-point dollar string such as '0.5600', got {value!r}"
@@ -28,6 +28,21 @@ def parse_price_cents(value: object, field: str) -> int:
     if not MIN_PRICE_CENTS <= whole <= MAX_PRICE_CENTS:
         raise invalid(f"{field} {value!r} is out of range: prices run from 0.01 to 0.99")
     return whole
+
+
+def parse_price_centicents(value: object, field: str) -> int:
+    """A yes price such as "0.455" or "0.5600" in centicents (1/10,000 dollar).
+
+    Only the shape and the $0.0001-$0.9999 range are checked here: the market checks its tick.
+    """
+    if not isinstance(value, str) or not _DOLLARS_RE.match(value):
+        raise invalid(
+            f"{field} must be a fixed-point dollar string such as '0.5600', got {value!r}"
+        )
+    centicents = int(Decimal(value).scaleb(4))  # exact: at most 4 decimals
+    if not 1 <= centicents <= 9_999:
+        raise invalid(f"{field} {value!r} is out of range: prices are above 0 and below 1")
+    return centicents
 
 
 def parse_count(value: object, field: str, *, allow_zero: bool = False) -> int:
@@ -60,9 +75,12 @@ def dollars_from_centicents(centicents: int) -> str:
     return f"{sign}{whole}.{frac:04d}"
 
 
-def dollars_average(total_cents: int, count: int) -> str:
-    """A per-contract average in dollars, rounded to the 6 decimals responses may carry."""
-    quantized = (Decimal(total_cents) / Decimal(100 * count)).quantize(
+def dollars_average(total_cents: int, count: int, *, per_dollar: int = 100) -> str:
+    """A per-contract average in dollars, rounded to the 6 decimals responses may carry.
+
+    `per_dollar` is the unit of `total_cents`: 100 for cents, 10_000 for centicents.
+    """
+    quantized = (Decimal(total_cents) / Decimal(per_dollar * count)).quantize(
         Decimal("0.000001"), rounding=ROUND_HALF_EVEN
     )
     text = f"{quantized:f}"
@@ -82,3 +100,10 @@ def dollars_6dp(cents: int) -> str:
     sign = "-" if cents < 0 else ""
     whole, frac = divmod(abs(cents), 100)
     return f"{sign}{whole}.{frac:02d}0000"
+
+
+def dollars_6dp_from_centicents(centicents: int) -> str:
+    """Centicents as dollars with 6 decimals: 4550 -> "0.455000"."""
+    sign = "-" if centicents < 0 else ""
+    whole, frac = divmod(abs(centicents), 10_000)
+    return f"{sign}{whole}.{frac:04d}00"

@@ -20,9 +20,12 @@ from starlette.routing import Mount, Route, Router
 
 from kalshi_ext.testing import paging
 from kalshi_ext.testing.engine import (
+    CENTICENTS_PER_CENT,
+    DOLLAR_CENTICENTS,
     EXCHANGE_INDEX,
     MAX_SUBACCOUNT,
     CashMovement,
+    Centicents,
     Engine,
     Execution,
     Fill,
@@ -45,7 +48,7 @@ from kalshi_ext.testing.fixed_point import (
     dollars_average,
     dollars_from_centicents,
     parse_count,
-    parse_price_cents,
+    parse_price_centicents,
 )
 from kalshi_ext.testing.signature_check import KeyRing
 
@@ -246,7 +249,7 @@ def _parse_order_request(body: Body) -> OrderRequest:
     ticker = body.req_str("ticker")
     side: Side = body.req_enum("side", get_args(Side))
     count = parse_count(_required(body, "count"), body.qualified("count"))
-    price = parse_price_cents(_required(body, "price"), body.qualified("price"))
+    price = Centicents(parse_price_centicents(_required(body, "price"), body.qualified("price")))
     time_in_force: TimeInForce = body.req_enum("time_in_force", get_args(TimeInForce))
     stp: SelfTradePrevention = body.req_enum(
         "self_trade_prevention_type", get_args(SelfTradePrevention)
@@ -312,15 +315,15 @@ def render_order(engine: Engine, order: Order) -> JSON:
         "book_side": order.side,
         "type": "limit",
         "status": order.status,
-        "yes_price_dollars": dollars(order.price),
-        "no_price_dollars": dollars(100 - order.price),
+        "yes_price_dollars": dollars_from_centicents(order.price_centicents),
+        "no_price_dollars": dollars_from_centicents(DOLLAR_CENTICENTS - order.price_centicents),
         "fill_count_fp": count_fp(order.fill_count),
         "remaining_count_fp": count_fp(order.remaining),
         "initial_count_fp": count_fp(order.initial_count),
         "taker_fees_dollars": dollars(order.taker_fees_cents),
         "maker_fees_dollars": dollars(order.maker_fees_cents),
-        "taker_fill_cost_dollars": dollars(order.taker_cost_cents),
-        "maker_fill_cost_dollars": dollars(order.maker_cost_cents),
+        "taker_fill_cost_dollars": dollars_from_centicents(order.taker_cost_centicents),
+        "maker_fill_cost_dollars": dollars_from_centicents(order.maker_cost_centicents),
         "expiration_time": None if order.expiration_ts is None else iso(order.expiration_ts),
         "created_time": iso(order.created),
         "last_update_time": iso(order.last_update),
@@ -345,8 +348,8 @@ def render_fill(fill: Fill) -> JSON:
         "outcome_side": outcome_of(fill.side),
         "book_side": fill.side,
         "count_fp": count_fp(fill.count),
-        "yes_price_dollars": dollars(fill.price),
-        "no_price_dollars": dollars(100 - fill.price),
+        "yes_price_dollars": dollars_from_centicents(fill.price_centicents),
+        "no_price_dollars": dollars_from_centicents(DOLLAR_CENTICENTS - fill.price_centicents),
         "is_taker": fill.is_taker,
         "created_time": iso(fill.created),
         "fee_cost": dollars(fill.fee_cents),
@@ -359,10 +362,10 @@ def render_market_position(position: Position) -> JSON:
     return {
         "ticker": position.ticker,
         "exchange_index": EXCHANGE_INDEX,
-        "total_traded_dollars": dollars(position.traded_cost_cents),
+        "total_traded_dollars": dollars_from_centicents(position.traded_cost_centicents),
         "position_fp": count_fp(position.signed),
-        "market_exposure_dollars": dollars(position.exposure_cents),
-        "realized_pnl_dollars": dollars(position.realized_pnl_cents),
+        "market_exposure_dollars": dollars_from_centicents(position.exposure_centicents),
+        "realized_pnl_dollars": dollars_from_centicents(position.realized_pnl_centicents),
         "fees_paid_dollars": dollars(position.fees_paid_cents),
         "last_updated_ts": iso(position.updated),
     }
@@ -375,10 +378,16 @@ def render_event_positions(positions: Iterable[Position]) -> list[JSON]:
     return [
         {
             "event_ticker": event_ticker,
-            "total_cost_dollars": dollars(sum(p.traded_cost_cents for p in members)),
+            "total_cost_dollars": dollars_from_centicents(
+                sum(p.traded_cost_centicents for p in members)
+            ),
             "total_cost_shares_fp": count_fp(sum(p.traded_contracts for p in members)),
-            "event_exposure_dollars": dollars(sum(p.exposure_cents for p in members)),
-            "realized_pnl_dollars": dollars(sum(p.realized_pnl_cents for p in members)),
+            "event_exposure_dollars": dollars_from_centicents(
+                sum(p.exposure_centicents for p in members)
+            ),
+            "realized_pnl_dollars": dollars_from_centicents(
+                sum(p.realized_pnl_centicents for p in members)
+            ),
             "fees_paid_dollars": dollars(sum(p.fees_paid_cents for p in members)),
         }
         for event_ticker, members in events.items()
@@ -392,9 +401,9 @@ def render_settlement(settlement: Settlement) -> JSON:
         "event_ticker": settlement.event_ticker,
         "market_result": settlement.result,
         "yes_count_fp": count_fp(settlement.yes_count),
-        "yes_total_cost_dollars": dollars(settlement.yes_cost_cents),
+        "yes_total_cost_dollars": dollars_from_centicents(settlement.yes_cost_centicents),
         "no_count_fp": count_fp(settlement.no_count),
-        "no_total_cost_dollars": dollars(settlement.no_cost_cents),
+        "no_total_cost_dollars": dollars_from_centicents(settlement.no_cost_centicents),
         "revenue": settlement.revenue_cents,
         "settled_time": iso(settlement.settled),
         "fee_cost": dollars(settlement.fee_cents),
@@ -453,7 +462,9 @@ def _fill_summary(execution: Execution) -> JSON:
         return {}
     return {
         "average_fill_price": dollars_average(
-            execution.yes_price_total_cents, execution.fill_count
+            execution.yes_price_total_centicents,
+            execution.fill_count,
+            per_dollar=DOLLAR_CENTICENTS,
         ),
         "average_fee_paid": dollars_average(execution.fees_cents, execution.fill_count),
     }
@@ -640,7 +651,7 @@ def amend_order(call: Call) -> Reply:
     body = call.body()
     ticker = body.req_str("ticker")
     side: Side = body.req_enum("side", get_args(Side))
-    price = parse_price_cents(_required(body, "price"), "price")
+    price = Centicents(parse_price_centicents(_required(body, "price"), "price"))
     count = parse_count(_required(body, "count"), "count")
     _check_order_exchange_index(body.opt_int("exchange_index"))
     execution = call.engine.amend_order(
@@ -776,15 +787,18 @@ def get_balance(call: Call) -> Reply:
     if account is None or not on_shard:
         balance = portfolio_value = 0
     else:
-        balance = engine.available_cents(subaccount)
-        portfolio_value = engine.exposure_cents(subaccount)
+        balance = engine.available_centicents(subaccount)
+        portfolio_value = engine.exposure_centicents(subaccount)
     updated = account.updated if account is not None else engine.now()
+    # The integer cent fields round down; the *_dollars strings carry sub-penny amounts exactly.
     return 200, {
-        "balance": balance,
-        "balance_dollars": dollars(balance),
-        "portfolio_value": portfolio_value,
+        "balance": balance // CENTICENTS_PER_CENT,
+        "balance_dollars": dollars_from_centicents(balance),
+        "portfolio_value": portfolio_value // CENTICENTS_PER_CENT,
         "updated_ts": int(updated),
-        "balance_breakdown": [{"exchange_index": EXCHANGE_INDEX, "balance": dollars(balance)}],
+        "balance_breakdown": [
+            {"exchange_index": EXCHANGE_INDEX, "balance": dollars_from_centicents(balance)}
+        ],
     }
 
 
@@ -807,7 +821,7 @@ def get_positions(call: Call) -> Reply:
             return False
         if event_ticker is not None and p.event_ticker != event_ticker:
             return False
-        nonzero = {"position": p.signed != 0, "total_traded": p.traded_cost_cents != 0}
+        nonzero = {"position": p.signed != 0, "total_traded": p.traded_cost_centicents != 0}
         return not filters or any(nonzero[name] for name in filters)
 
     selected = [p for p in engine.positions.values() if keep(p)]
@@ -878,11 +892,11 @@ def get_withdrawals(call: Call) -> Reply:
 
 def get_total_resting_order_value(call: Call) -> Reply:
     call.engine.expire()
-    total = call.engine.reserved_cents(None)
+    total = call.engine.reserved_centicents(None)
     return 200, {
-        "total_resting_order_value": total,
+        "total_resting_order_value": total // CENTICENTS_PER_CENT,  # cents, rounded down
         "resting_order_value_breakdown": [
-            {"exchange_index": EXCHANGE_INDEX, "balance": dollars(total)}
+            {"exchange_index": EXCHANGE_INDEX, "balance": dollars_from_centicents(total)}
         ],
     }
 
@@ -919,7 +933,7 @@ def get_subaccount_balances(call: Call) -> Reply:
             {
                 "subaccount_number": number,
                 "exchange_index": EXCHANGE_INDEX,
-                "balance": dollars(engine.available_cents(number)),
+                "balance": dollars_from_centicents(engine.available_centicents(number)),
                 "updated_ts": int(account.updated),
             }
             for number, account in sorted(engine.accounts.items())

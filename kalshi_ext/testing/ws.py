@@ -44,6 +44,7 @@ from attrs import define, field
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from kalshi_ext.stream.errors import COMMAND_ERROR_NAMES, TERMINAL_CHANNEL_CODES
 from kalshi_ext.testing.engine import EngineEvent
 from kalshi_ext.testing.exchange_error import ExchangeError
 from kalshi_ext.testing.signature_check import KEY_HEADER, TIMESTAMP_HEADER, KeyRing
@@ -64,40 +65,10 @@ JSON = dict[str, Any]
 logger = logging.getLogger("kalshi_ext.testing.exchange")
 
 WS_PATH = "/trade-api/ws/v2"
-TERMINAL_ERROR_CODES = frozenset({10, 25})  # Kalshi: "the user must resubscribe"
 # The AsyncAPI pattern is ^[A-Z0-9-]+$, yet its own examples hold tickers like
 # HIGHNY-22DEC23-B53.5: a dot is accepted too.
 _TICKER_RE = re.compile(r"^[A-Z0-9.-]+$")
 _APPLY_TIMEOUT_S = 5.0
-
-# Kalshi's error names (the `msg` of its error frames), from the AsyncAPI document's code table.
-ERROR_NAMES: dict[int, str] = {
-    1: "Unable to process message",
-    2: "Params required",
-    3: "Channels required",
-    4: "Subscription IDs required",
-    5: "Unknown command",
-    7: "Unknown subscription ID",
-    8: "Unknown channel name",
-    9: "Authentication required",
-    10: "Channel error",
-    11: "Invalid parameter",
-    12: "Exactly one subscription ID is required",
-    13: "Unsupported action",
-    14: "Market Ticker required",
-    15: "Action required",
-    18: "Command timeout",
-    19: "shard_factor must be > 0",
-    20: "shard_factor is required when shard_key is set",
-    21: "shard_key must be >= 0 and < shard_factor",
-    22: "shard_factor must be <= 100",
-    23: "Match IDs required",
-    24: "Index IDs required",
-    25: "Subscription buffer overflow",
-    26: "Subscription market limit exceeded",
-    27: "Too many requests",
-    28: "Underlying tickers required",
-}
 
 
 class Handshake(NamedTuple):
@@ -125,7 +96,7 @@ class CommandError(Exception):
 
 
 def error_msg(code: int, detail: str = "") -> JSON:
-    name = ERROR_NAMES.get(code, "Error")
+    name = COMMAND_ERROR_NAMES.get(code, "Error")
     return {"code": code, "msg": f"{name}: {detail}" if detail else name}
 
 
@@ -413,7 +384,7 @@ class WsServer:
             frame["seq"] = subscription.seq
         frame["msg"] = error_msg(fault.code)
         connection.push(frame)
-        if fault.code in TERMINAL_ERROR_CODES:
+        if fault.code in TERMINAL_CHANNEL_CODES:
             connection.subscriptions.pop(subscription.sid, None)
 
     def _fan_out(self, items: list[Publication]) -> None:

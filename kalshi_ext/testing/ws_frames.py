@@ -21,7 +21,13 @@ from kalshi_ext.testing.engine import (
     PositionChanged,
     outcome_of,
 )
-from kalshi_ext.testing.fixed_point import count_fp, dollars, dollars_6dp
+from kalshi_ext.testing.fixed_point import (
+    count_fp,
+    dollars,
+    dollars_6dp,
+    dollars_6dp_from_centicents,
+    dollars_from_centicents,
+)
 from kalshi_ext.testing.routes import iso
 
 JSON = dict[str, Any]
@@ -71,7 +77,7 @@ def fill_msg(event: FillBooked) -> JSON:
         "exchange_index": EXCHANGE_INDEX,
         "is_taker": fill.is_taker,
         "side": "yes",  # legacy: V2 orders are all on the YES leg, bought (bid) or sold (ask)
-        "yes_price_dollars": dollars(fill.price),
+        "yes_price_dollars": dollars_from_centicents(fill.price_centicents),
         "count_fp": count_fp(fill.count),
         "fee_cost": dollars_6dp(fill.fee_cents),
         "action": "buy" if fill.side == "bid" else "sell",
@@ -100,12 +106,12 @@ def user_order_msg(event: OrderChanged) -> JSON:
         "is_yes": True,
         "outcome_side": outcome_of(order.side),
         "book_side": order.side,
-        "yes_price_dollars": dollars(order.price),
+        "yes_price_dollars": dollars_from_centicents(order.price_centicents),
         "fill_count_fp": count_fp(order.fill_count),
         "remaining_count_fp": count_fp(order.remaining),
         "initial_count_fp": count_fp(order.initial_count),
-        "taker_fill_cost_dollars": dollars_6dp(order.taker_cost_cents),
-        "maker_fill_cost_dollars": dollars_6dp(order.maker_cost_cents),
+        "taker_fill_cost_dollars": dollars_6dp_from_centicents(order.taker_cost_centicents),
+        "maker_fill_cost_dollars": dollars_6dp_from_centicents(order.maker_cost_centicents),
         "taker_fees_dollars": dollars_6dp(order.taker_fees_cents),
         "maker_fees_dollars": dollars_6dp(order.maker_fees_cents),
         "client_order_id": order.client_order_id,
@@ -131,8 +137,8 @@ def market_position_msg(user_id: str, position: Position) -> JSON:
         "user_id": user_id,
         "market_ticker": position.ticker,
         "position_fp": count_fp(position.signed),
-        "position_cost_dollars": dollars(position.exposure_cents),
-        "realized_pnl_dollars": dollars(position.realized_pnl_cents),
+        "position_cost_dollars": dollars_from_centicents(position.exposure_centicents),
+        "realized_pnl_dollars": dollars_from_centicents(position.realized_pnl_centicents),
         "fees_paid_dollars": dollars(position.fees_paid_cents),
         "position_fee_cost_dollars": dollars(position.fees_paid_cents),
         "volume_fp": count_fp(position.traded_contracts),

@@ -8,8 +8,14 @@ from attrs import define
 
 
 class Unset:
+    """The value of a field the server did not send (falsy; one instance: UNSET)."""
+
     def __bool__(self) -> Literal[False]:
         return False
+
+    def __repr__(self) -> str:
+        # Models' reprs show an absent field as `UNSET`, not as an object address.
+        return "UNSET"
 
 
 UNSET: Unset = Unset()

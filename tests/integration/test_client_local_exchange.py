@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from kalshi_ext import AsyncClient, Client, NotFoundError
+from kalshi_ext.generated_methods import CreateOrderV2Fields
 from kalshi_ext.testing import LocalExchange
 
 TICKER = "KXDEMO-26DEC31-T50"
@@ -35,7 +36,7 @@ def test_percent_encoded_id_is_signed_as_sent(
 ) -> None:
     # A 404 (not a 401) proves the exchange verified the signature over the encoded path.
     with pytest.raises(NotFoundError):
-        kalshi_client.get_order(order_id="no such/order id")
+        kalshi_client.get_order(order_id="no such order id?ü#")
     assert kalshi_exchange.requests_log[-1].status == 404
     balance = kalshi_client.get_balance(subaccount=0)
     assert balance.balance > 0
@@ -43,7 +44,7 @@ def test_percent_encoded_id_is_signed_as_sent(
 
 async def test_async_percent_encoded_id_is_signed_as_sent(async_kalshi_client: AsyncClient) -> None:
     with pytest.raises(NotFoundError):
-        await async_kalshi_client.get_order(order_id="no such/order id")
+        await async_kalshi_client.get_order(order_id="no such order id?ü#")
     assert (await async_kalshi_client.get_balance()).balance > 0
     # a query string is sent but not signed: the exchange verifies the path alone
     orders = await async_kalshi_client.get_orders(ticker=TICKER, limit=5, status="resting")
@@ -81,7 +82,9 @@ def test_batch_drop_after_processing_places_each_order_once(
     kalshi_exchange.inject_fault(
         method="POST", path="/portfolio/events/orders/batched", kind="drop_after"
     )
-    orders = [{"ticker": TICKER, "side": "bid", "count": 1, "price": f"0.0{n}"} for n in (2, 3, 4)]
+    orders: list[CreateOrderV2Fields] = [
+        {"ticker": TICKER, "side": "bid", "count": 1, "price": f"0.0{n}"} for n in (2, 3, 4)
+    ]
     reply = kalshi_client.batch_create_orders(orders=orders)
     ids = [item.client_order_id for item in reply.orders if isinstance(item.client_order_id, str)]
     on_exchange = [o.client_order_id for o in kalshi_exchange.orders if o.client_order_id in ids]

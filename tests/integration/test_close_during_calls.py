@@ -16,6 +16,7 @@ import pytest
 
 from kalshi_ext import AsyncClient, Client, ClientClosedError, KalshiError
 from kalshi_ext.errors import EventLoopError
+from kalshi_ext.generated_methods import CreateOrderV2Fields
 from kalshi_ext.testing import LocalExchange
 
 TICKER = "KXDEMO-26DEC31-T50"
@@ -33,7 +34,7 @@ def fresh(exchange: LocalExchange) -> None:
     exchange.reset()
 
 
-def order(n: int) -> dict[str, object]:
+def order(n: int) -> CreateOrderV2Fields:
     return {
         "ticker": TICKER,
         "side": "bid",

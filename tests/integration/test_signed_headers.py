@@ -239,6 +239,20 @@ def test_a_connection_error_keeps_no_signature(
             assert EXTRA not in repr(headers)
 
 
+@pytest.mark.parametrize("mode", ["drop", "garbage"])
+def test_a_client_http_error_keeps_no_signature(
+    run: ClientCall, server: RawServer, mode: str
+) -> None:
+    # client.http is plain httpx: its errors are httpx's own, but the request they hold (and
+    # show in a log or an error reporter) must not carry a usable signature either.
+    server.mode = mode
+    with pytest.raises(httpx.RequestError) as caught:
+        run(config_for(server), lambda client: client.http.post("portfolio/events/orders"))
+    assert_no_signature(caught.value, server)
+    assert caught.value.request.headers[SIGNATURE_HEADER] == WITHHELD
+    assert EXTRA not in repr(caught.value.request.headers)
+
+
 def test_a_status_error_keeps_no_signature(run: ClientCall, server: RawServer) -> None:
     server.mode = "500"
     with pytest.raises(APIStatusError) as caught:

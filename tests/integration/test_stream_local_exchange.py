@@ -21,6 +21,7 @@ from kalshi_ext import (
     SequenceGap,
     StreamCommandError,
     StreamConnectionError,
+    StreamError,
     StreamHandshakeError,
     StreamMessage,
     SubscriptionRestarted,
@@ -576,3 +577,208 @@ def test_the_sync_next_batch_hands_out_what_iteration_left_first(ex: LocalExchan
         stream.close()
         with pytest.raises(StopIteration):
             stream.next_batch(timeout=0.1)
+
+
+async def test_a_new_channels_data_sent_before_its_subscribe_reply_is_delivered(
+    ex: LocalExchange, client: AsyncClient
+) -> None:
+    async with client.stream(["fill"]) as stream:
+        ex.inject_ws_fault(kind="delay_reply", delay_s=1.0)
+        subscribing = asyncio.ensure_future(stream.subscribe(["user_orders"]))
+        await _until(lambda: len(ex.ws_commands) == 2)  # subscribed on the server, reply held
+        order_id = await cross(client)  # its user_order goes out before the reply
+        await asyncio.wait_for(subscribing, WAIT_S)
+        events = await collect(stream, has_order_events(order_id))
+    assert order_id in {m.order_id for m in messages(events, "user_orders")}
+    assert stream.stats.stale_frames_dropped == 0
+
+
+async def test_data_sent_before_a_restore_reply_follows_the_reconnected_marker(
+    ex: LocalExchange, client: AsyncClient
+) -> None:
+    async with client.stream(["fill"]) as stream:
+        ex.inject_ws_fault(kind="delay_reply", delay_s=1.0)  # the restore's subscribe reply
+        ex.inject_ws_fault(kind="drop")
+        await _until(lambda: len(ex.ws_commands) == 2)
+        order_id = await cross(client)
+        events = await collect(stream, lambda es: bool(messages(es, "fill")))
+    assert isinstance(events[0], Reconnected)
+    assert [m.order_id for m in messages(events, "fill")] == [order_id]
+
+
+async def test_commands_during_a_terminal_error_restart_wait_for_the_new_sid(
+    ex: LocalExchange, client: AsyncClient
+) -> None:
+    other = ex.markets[1]
+    async with client.stream(["fill"], market_tickers=[other]) as stream:
+        ex.inject_ws_fault(kind="delay_reply", delay_s=0.5)  # the restart's reply
+        ex.inject_ws_fault(kind="error", code=10, channel="fill")
+        await _until(lambda: len(ex.ws_commands) == 2)  # the restart's subscribe was sent
+        assert await asyncio.wait_for(stream.add_markets("fill", [TICKER]), WAIT_S) == (
+            other,
+            TICKER,
+        )
+        (restarted,) = await collect(stream, lambda es: bool(es))
+        assert isinstance(restarted, SubscriptionRestarted)
+        update = ex.ws_commands[-1].payload
+        assert update["params"]["sids"] == [restarted.new_sid]
+
+
+def test_leaving_a_sync_streams_block_after_closing_its_client_is_quiet(ex: LocalExchange) -> None:
+    with ex.client() as client, client.stream(["fill"]) as stream:
+        client.close()  # closes the stream and its loop; the with blocks then close them again
+    with pytest.raises(StopIteration):
+        next(stream)
+
+
+async def test_commands_a_dying_connection_could_not_send_are_not_sent_on_the_next(
+    ex: LocalExchange, client: AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import aiohttp
+
+    send_str = aiohttp.ClientWebSocketResponse.send_str
+    fail_next = False
+
+    async def failing_send_str(ws: aiohttp.ClientWebSocketResponse, data: str) -> None:
+        nonlocal fail_next
+        if fail_next:  # the transport is closing under this send, as after a cut
+            fail_next = False
+            await ws.close()
+            raise aiohttp.ClientConnectionResetError("Cannot write to closing transport")
+        await send_str(ws, data)
+
+    monkeypatch.setattr(aiohttp.ClientWebSocketResponse, "send_str", failing_send_str)
+    async with client.stream(["fill", "user_orders"]) as stream:
+        fail_next = True  # the restore's first subscribe: the second stays unsent
+        ex.inject_ws_fault(kind="drop")
+        (marker,) = await collect(stream, lambda es: bool(es))
+        assert isinstance(marker, Reconnected)
+        order_id = await cross(client)
+        events = await collect(stream, has_order_events(order_id))
+    assert all(isinstance(e, StreamMessage) for e in events)
+    last = max(c.connection for c in ex.ws_commands)
+    sent = [c.payload for c in ex.ws_commands if c.connection == last]
+    assert [(c["id"], c["params"]["channels"]) for c in sent] == [
+        (1, ["fill"]),
+        (2, ["user_orders"]),
+    ]
+
+
+class _Interrupted(Exception):
+    pass
+
+
+def test_an_interrupted_sync_read_takes_no_event_for_no_one(ex: LocalExchange) -> None:
+    import signal
+    import threading
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise _Interrupted
+
+    previous = signal.signal(signal.SIGINT, interrupt)
+    try:
+        with ex.client() as client, client.stream(["fill"]) as stream:
+            main = threading.main_thread().ident
+            assert main is not None
+            timer = threading.Timer(0.3, signal.pthread_kill, (main, signal.SIGINT))
+            timer.start()
+            with pytest.raises(_Interrupted):
+                next(stream)  # nothing arrives: interrupted while waiting
+            timer.join()
+            placed = client.create_order(ticker=TICKER, side="bid", count=1, price="0.99")
+            (event,) = stream.next_batch(timeout=WAIT_S)  # not taken by the abandoned read
+            assert isinstance(event, StreamMessage) and event.msg.order_id == placed.order_id
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def test_the_sync_next_batch_after_the_client_closed_hands_out_what_was_received(
+    ex: LocalExchange,
+) -> None:
+    client = ex.client()
+    stream = client.stream(["fill"]).open()
+    placed = client.create_order(ticker=TICKER, side="bid", count=1, price="0.99")
+    deadline = time.monotonic() + WAIT_S
+    while stream.stats.buffered == 0:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    client.close()
+    (event,) = stream.next_batch(timeout=1.0)  # as next(stream) does
+    assert isinstance(event, StreamMessage) and event.msg.order_id == placed.order_id
+    with pytest.raises(StopIteration):
+        stream.next_batch(timeout=1.0)
+
+
+async def test_a_command_on_a_closed_stream_raises_stream_error(
+    ex: LocalExchange, client: AsyncClient
+) -> None:
+    stream = await client.stream(["fill"]).open()
+    await stream.close()
+    with pytest.raises(StreamError, match="closed"):  # not StopAsyncIteration
+        await stream.subscribe(["user_orders"])
+    with pytest.raises(StreamError, match="closed"):
+        await stream.list_subscriptions()
+
+
+def test_a_command_on_a_closed_sync_stream_raises_stream_error(ex: LocalExchange) -> None:
+    with ex.client() as client:
+        with client.stream(["fill"]) as stream:
+            pass
+        with pytest.raises(StreamError, match="closed"):  # not StopAsyncIteration
+            stream.add_markets("fill", [TICKER])
+
+
+async def test_a_first_connection_lost_after_it_delivered_data_is_followed_by_reconnected(
+    ex: LocalExchange, client: AsyncClient
+) -> None:
+    ex.inject_ws_fault(kind="delay_reply", delay_s=1.0)  # fill's reply; user_orders' comes now
+    opening = asyncio.ensure_future(client.stream(["fill", "user_orders"]).open())
+    await _until(lambda: len(ex.ws_commands) == 2)
+    first = await cross(client)  # its user_order is delivered from the half-open connection
+    await asyncio.sleep(0.3)
+    ex.inject_ws_fault(kind="drop")  # before fill's reply: the first restore never completes
+    stream = await asyncio.wait_for(opening, WAIT_S)
+    try:
+        second = await cross(client)
+        events = await collect(stream, has_order_events(second))
+    finally:
+        await stream.close()
+    orders = [e for e in events if isinstance(e, StreamMessage) and e.channel == "user_orders"]
+    assert orders[0].msg.order_id == first
+    (marker,) = [e for e in events if isinstance(e, Reconnected)]
+    after = events[events.index(marker) + 1 :]
+    assert second in {m.order_id for m in messages(after, "fill")}  # the gap is marked
+
+
+async def test_a_refused_unsubscribe_changes_nothing(
+    ex: LocalExchange, client: AsyncClient
+) -> None:
+    async with client.stream(["fill", "user_orders"]) as stream:
+        before = stream.subscriptions
+        ex.inject_ws_fault(kind="error", code=27)  # Too many requests
+        with pytest.raises(StreamCommandError) as raised:
+            await stream.unsubscribe(["user_orders"])
+        assert raised.value.code == 27
+        assert stream.subscriptions == before  # the server still has it: so does the stream
+        with pytest.raises(ValueError, match="already subscribed"):
+            await stream.subscribe(["user_orders"])  # would have doubled every user_order
+        order_id = await cross(client)
+        events = await collect(stream, has_order_events(order_id))
+        await stream.unsubscribe(["user_orders"])
+        assert [s.channel for s in stream.subscriptions] == ["fill"]
+    executed = [m for m in messages(events, "user_orders") if m.status == "executed"]
+    assert len(executed) == 1
+
+
+def test_the_sync_stream_raises_when_ws_max_retries_are_spent(ex: LocalExchange) -> None:
+    import threading
+
+    with ex.client(ws_max_retries=2, **FAST_RETRIES) as client, client.stream(["fill"]) as stream:
+        ex.inject_ws_fault(kind="drop", times=10)
+        with pytest.raises(StreamConnectionError) as raised:
+            for _ in stream:
+                pass  # never a silent end of the for loop
+        assert raised.value.attempts == 2
+        with pytest.raises(StreamConnectionError):
+            next(stream)  # and it stays raised
+    assert "kalshi-stream-loop" not in {t.name for t in threading.enumerate()}

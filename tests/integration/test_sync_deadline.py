@@ -157,3 +157,39 @@ def test_watchdog_runs_due_callbacks_and_skips_cancelled_ones() -> None:
     _WATCHDOG.cancel(cancelled)
     assert done.wait(10)
     assert fired == ["due"]
+
+
+class DribblingHeadersServer(TricklingServer):
+    """The status line and headers one byte every `byte_every` seconds (no body)."""
+
+    def answer(self, conn: socket.socket) -> None:
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+        with conn:
+            try:
+                conn.recv(65536)
+                for byte in head:
+                    if self.stop.wait(self.byte_every):
+                        return
+                    conn.sendall(bytes([byte]))
+            except OSError:
+                return
+
+
+def test_sync_total_timeout_bounds_dribbled_headers_too() -> None:
+    # The issue asks for "headers or body": each read is cut to what is left of the deadline.
+    server = DribblingHeadersServer(header_delay=0.0, byte_every=0.2)
+    try:
+        config = KalshiConfig(
+            base_url=f"http://127.0.0.1:{server.port}/trade-api/v2",
+            total_timeout=TOTAL,
+            max_retries=0,
+        )
+        with Client(key_id="k", private_key=PRIVATE_PEM, config=config) as client:
+            started = time.monotonic()
+            with pytest.raises(APITimeoutError):
+                client.get_balance()
+            elapsed = time.monotonic() - started
+    finally:
+        server.close()
+    # Before: the 70-byte head at 0.2 s a byte took ~14 s (each read restarts the read timeout).
+    assert elapsed < TOTAL + 0.5, elapsed

@@ -24,11 +24,12 @@ from kalshi_ext import (
     count_to_wire,
     price_to_wire,
 )
+from kalshi_ext.generated_methods import CreateOrderV2Fields
 from kalshi_ext.operations import fixed_path_segments
 from tests.fakes import BASE_URL, PRIVATE_PEM, FakeExchange, FakeTime
 
 SPEC = Path(__file__).parents[2] / "openapi" / "kalshi-portfolio.yaml"
-ORDER = {"ticker": "T", "side": "bid", "count": 1, "price": "0.50"}
+ORDER: CreateOrderV2Fields = {"ticker": "T", "side": "bid", "count": 1, "price": "0.50"}
 
 
 @pytest.fixture
@@ -89,10 +90,25 @@ def test_bad_pager_arguments_are_typed(
     assert isinstance(caught.value, builtin)
 
 
+def test_a_positional_pager_call_says_it_takes_keyword_arguments(exchange: FakeExchange) -> None:
+    with exchange.client() as client, pytest.raises(ArgumentTypeError) as caught:
+        client.iter_fills("T")  # type: ignore[call-arg]  # deliberately wrong: checked at run time
+    assert str(caught.value).startswith("iter_fills() takes keyword arguments only")
+    assert "ticker=" in str(caught.value) and "start_cursor=" in str(caught.value)
+    assert exchange.requests == []
+
+
+async def test_a_positional_async_pager_call_is_typed_too() -> None:
+    config = KalshiConfig(base_url=BASE_URL)
+    async with AsyncClient(key_id="k", private_key=PRIVATE_PEM, config=config) as client:
+        with pytest.raises(ArgumentTypeError, match=r"iter_orders\(\) takes keyword arguments"):
+            client.iter_orders("T")  # type: ignore[call-arg]  # deliberately wrong: checked at run time
+
+
 def test_a_bot_catching_kalshi_error_survives_a_bad_price(exchange: FakeExchange) -> None:
     with exchange.client() as client:
         try:
-            client.create_order(**{**ORDER, "price": Decimal("0.5") / 3})
+            client.create_order(**{**ORDER, "price": Decimal("0.5") / 3})  # type: ignore[arg-type]  # deliberately wrong: checked at run time
         except KalshiError as error:
             assert "price" in str(error)
         else:  # pragma: no cover - the call must fail
@@ -121,10 +137,26 @@ def test_huge_and_tiny_numbers_are_the_typed_error(
     exchange: FakeExchange, field: str, value: object
 ) -> None:
     with exchange.client() as client, pytest.raises(InvalidArgumentError) as caught:
-        client.create_order(**{**ORDER, field: value})
+        client.create_order(**{**ORDER, field: value})  # type: ignore[arg-type]  # deliberately wrong: checked at run time
     assert field in str(caught.value)
     assert len(str(caught.value)) < 300
     assert exchange.requests == []
+
+
+@pytest.mark.parametrize(
+    ("field", "sign"),
+    [("count", 1), ("price", 1), ("count", -1), ("reduce_by", 1)],
+)
+def test_an_int_too_long_to_print_is_the_typed_error(field: str, sign: int) -> None:
+    # repr() of an int over 4,300 digits raises ValueError: the message must not need it.
+    value = sign * 10**5000
+    with pytest.raises(InvalidArgumentError) as caught:
+        if field == "price":
+            price_to_wire(value)
+        else:
+            count_to_wire(value, what=field)
+    assert field in str(caught.value) and "digits" in str(caught.value)
+    assert len(str(caught.value)) < 300
 
 
 def test_counts_up_to_the_limit_stay_exact() -> None:
@@ -177,21 +209,21 @@ def test_price_to_wire_returns_or_raises_the_typed_error(price: Any, tick: Any) 
 def test_enum_error_lists_the_valid_values(exchange: FakeExchange) -> None:
     with exchange.client() as client:
         with pytest.raises(InvalidArgumentError) as caught:
-            client.create_order(**{**ORDER, "side": "yes"})
+            client.create_order(**{**ORDER, "side": "yes"})  # type: ignore[arg-type]  # deliberately wrong: checked at run time
         assert "side must be 'bid' or 'ask'" in str(caught.value)
         assert "API v2 replaced yes/no + action" in str(caught.value)
         with pytest.raises(InvalidArgumentError) as caught:
-            client.create_order(**{**ORDER, "time_in_force": "gtc"})
+            client.create_order(**{**ORDER, "time_in_force": "gtc"})  # type: ignore[arg-type]  # deliberately wrong: checked at run time
         for value in ("good_till_canceled", "immediate_or_cancel", "fill_or_kill"):
             assert repr(value) in str(caught.value)
         with pytest.raises(InvalidArgumentError) as caught:
-            client.batch_create_orders(orders=[ORDER, {**ORDER, "side": "no"}])
+            client.batch_create_orders(orders=[ORDER, {**ORDER, "side": "no"}])  # type: ignore[typeddict-item]  # deliberately wrong: checked at run time
         assert "orders[1]" in str(caught.value) and "'bid' or 'ask'" in str(caught.value)
 
 
 def test_unknown_arguments_are_reported_before_missing_ones(exchange: FakeExchange) -> None:
     with exchange.client() as client, pytest.raises(ArgumentTypeError) as caught:
-        client.create_order(ticker="T", side="bid", action="buy", count=1, yes_price=50)
+        client.create_order(ticker="T", side="bid", action="buy", count=1, yes_price=50)  # type: ignore[call-arg]  # deliberately wrong: checked at run time
     text = str(caught.value)
     assert "unexpected argument(s) action, yes_price" in text
     assert "needs price=" not in text
@@ -211,15 +243,15 @@ def test_client_config_fields_point_to_kalshi_config() -> None:
 def test_a_positional_call_says_it_takes_keyword_arguments(exchange: FakeExchange) -> None:
     with exchange.client() as client:
         with pytest.raises(ArgumentTypeError) as caught:
-            client.get_order("o1")
+            client.get_order("o1")  # type: ignore[call-arg]  # deliberately wrong: checked at run time
         assert str(caught.value) == (
             "get_order() takes keyword arguments only (got 1 positional): "
             "call it as get_order(order_id=...)"
         )
         with pytest.raises(ArgumentTypeError, match=r"create_order\(ticker=\.\.\., side="):
-            client.create_order("T", "bid")
+            client.create_order("T", "bid")  # type: ignore[call-arg]  # deliberately wrong: checked at run time
         with pytest.raises(ArgumentTypeError, match="keyword arguments only"):
-            client.get_balance.detailed(1)
+            client.get_balance.detailed(1)  # type: ignore[call-arg]  # deliberately wrong: checked at run time
     assert exchange.requests == []
 
 
@@ -227,17 +259,27 @@ async def test_a_positional_async_call_says_it_takes_keyword_arguments() -> None
     config = KalshiConfig(base_url=BASE_URL)
     async with AsyncClient(key_id="k", private_key=PRIVATE_PEM, config=config) as client:
         with pytest.raises(ArgumentTypeError, match=r"call it as cancel_order\(order_id=\.\.\.\)"):
-            await client.cancel_order("o1")
+            await client.cancel_order("o1")  # type: ignore[call-arg]  # deliberately wrong: checked at run time
 
 
 def test_a_float_count_message_says_count(exchange: FakeExchange) -> None:
     with exchange.client() as client, pytest.raises(ArgumentTypeError) as caught:
-        client.create_order(**{**ORDER, "count": 10.0})
+        client.create_order(**{**ORDER, "count": 10.0})  # type: ignore[arg-type]  # deliberately wrong: checked at run time
     assert "count must be a Decimal, str or int, not float" in str(caught.value)
     assert "cannot hold a count exactly" in str(caught.value)
     assert "price" not in str(caught.value)
     with pytest.raises(ArgumentTypeError, match="cannot hold a reduce_by exactly"):
         count_to_wire(1.0, what="reduce_by")  # type: ignore[arg-type]
+
+
+def test_number_type_messages_name_what_is_accepted() -> None:
+    with pytest.raises(ArgumentTypeError) as caught:
+        price_to_wire("0.50", tick_size=1)  # type: ignore[arg-type]
+    assert "tick_size must be a Decimal or str" in str(caught.value)
+    assert "or int" not in str(caught.value)
+    with pytest.raises(ArgumentTypeError) as caught:
+        count_to_wire(True)
+    assert "not bool" in str(caught.value) and "float" not in str(caught.value)
 
 
 # --- ids that are a fixed path segment ---------------------------------------------------------
@@ -280,4 +322,22 @@ def test_every_fixed_segment_is_refused_as_an_order_id(segment: str) -> None:
     exchange = FakeExchange(FakeTime())
     with exchange.client() as client, pytest.raises(InvalidArgumentError):
         client.cancel_order(order_id=segment)
+    assert exchange.requests == []
+
+
+@pytest.mark.parametrize(
+    ("name", "arguments"),
+    [
+        # Sent as %2F, but a server that decodes the path before routing (many do) reads
+        # /portfolio/orders/o1/queue_position, or walks up to another resource.
+        ("get_order", {"order_id": "o1/queue_position"}),
+        ("cancel_order", {"order_id": "x/../../../order_groups/G1"}),
+        ("delete_order_group", {"order_group_id": "G1\\..\\..\\orders"}),
+    ],
+)
+def test_an_id_with_a_path_separator_is_refused(
+    exchange: FakeExchange, name: str, arguments: dict[str, Any]
+) -> None:
+    with exchange.client() as client, pytest.raises(InvalidArgumentError, match="not a valid id"):
+        getattr(client, name)(**arguments)
     assert exchange.requests == []

@@ -19,7 +19,12 @@ from kalshi_generated.models import Fill, GetOrdersResponse, Order
 from tests.spec_payloads import example_payload, spec
 
 ALL_MODELS = sorted(
-    (cls for cls in vars(models).values() if isinstance(cls, type) and attrs.has(cls)),
+    # models imports each model when first named: list them through __all__, not vars().
+    (
+        cls
+        for cls in (getattr(models, name) for name in models.__all__)
+        if isinstance(cls, type) and attrs.has(cls)
+    ),
     key=lambda cls: cls.__name__,
 )
 # Left to their own from_dict, with the reason; a regen that adds a type the compiler does not

@@ -9,9 +9,10 @@ import pickle
 import pytest
 
 from kalshi_ext import APIConnectionError, BadRequestError, ConflictError, KalshiError
+from kalshi_ext.generated_methods import CreateOrderV2Fields
 from tests.fakes import FakeExchange, FakeTime
 
-ORDER = {"ticker": "T", "side": "bid", "count": 1, "price": "0.50"}
+ORDER: CreateOrderV2Fields = {"ticker": "T", "side": "bid", "count": 1, "price": "0.50"}
 
 
 def exchange() -> FakeExchange:
@@ -49,7 +50,7 @@ def test_absent_when_the_exchange_refuses() -> None:
     ex = exchange()
     ex.faults = [400]
     with ex.client() as client, pytest.raises(BadRequestError) as caught:
-        client.create_order(**ORDER, client_order_id="mine")
+        client.create_order(**(ORDER | {"client_order_id": "mine"}))
     assert (caught.value.client_order_id, caught.value.outcome) == ("mine", "absent")
     assert str(caught.value).endswith("[order absent: the exchange refused client_order_id mine]")
 
@@ -57,7 +58,7 @@ def test_absent_when_the_exchange_refuses() -> None:
 def test_a_differing_order_under_our_id_is_absent_with_the_reason() -> None:
     ex = exchange()
     with ex.client() as client:
-        client.create_order(**ORDER, client_order_id="same-id")
+        client.create_order(**(ORDER | {"client_order_id": "same-id"}))
         ex.faults = ["drop_after"]
         with pytest.raises(ConflictError) as caught:
             client.create_order(
@@ -70,3 +71,18 @@ def test_a_differing_order_under_our_id_is_absent_with_the_reason() -> None:
 def test_errors_without_an_order_say_nothing_of_one() -> None:
     assert KalshiError("plain").outcome is None
     assert str(KalshiError("plain")) == "plain"
+
+
+def test_a_batch_closed_after_its_orders_were_found_absent_says_so() -> None:
+    # close() during a batch's wait between rounds: the rounds so far may have reached the
+    # exchange, and the lookups found none of its orders; the error must say they are absent.
+    ex = exchange()
+    ex.faults = [503]  # may have landed: looked up (nothing there), then a wait to resend
+    client = ex.client(max_retries=3, retry_base_delay=0.5)
+    client._sleep = lambda seconds: client.close()  # close() comes during the wait
+    orders = [ORDER | {"client_order_id": f"b{n}"} for n in range(3)]
+    with pytest.raises(KalshiError) as caught:
+        client.batch_create_orders(orders=orders)
+    assert not ex.orders
+    assert caught.value.outcome == "absent"
+    assert "[order absent: " in str(caught.value) and "3 orders" in str(caught.value)

@@ -17,9 +17,10 @@ from kalshi_ext import (
     RateLimitError,
 )
 from kalshi_ext.errors import BatchIncompleteError
+from kalshi_ext.generated_methods import CreateOrderV2Fields
 from tests.fakes import FakeExchange, FakeTime
 
-ORDER = {"ticker": "T", "side": "bid", "count": 1, "price": "0.50"}
+ORDER: CreateOrderV2Fields = {"ticker": "T", "side": "bid", "count": 1, "price": "0.50"}
 
 
 def exchange() -> FakeExchange:
@@ -43,7 +44,7 @@ def test_placed_then_any_unclear_ending_returns_the_placed_order(final: str | in
 def test_reused_client_order_id_is_not_mistaken_for_ours() -> None:
     ex = exchange()
     with ex.client() as client:
-        client.create_order(**ORDER, client_order_id="reused")
+        client.create_order(**(ORDER | {"client_order_id": "reused"}))
         ex.faults = ["drop_before"]  # never reached the exchange: the 409 is the caller's duplicate
         with pytest.raises(ConflictError) as caught:
             client.create_order(
@@ -56,7 +57,7 @@ def test_reused_client_order_id_is_not_mistaken_for_ours() -> None:
 def test_found_order_that_differs_is_reported_not_returned() -> None:
     ex = exchange()
     with ex.client() as client:
-        client.create_order(**ORDER, client_order_id="same-id")
+        client.create_order(**(ORDER | {"client_order_id": "same-id"}))
         ex.faults = ["drop_after"]  # unclear, then the lookup finds an order that is not this one
         with pytest.raises(ConflictError) as caught:
             client.create_order(
@@ -105,7 +106,7 @@ def test_dot_segment_ids_are_refused_before_sending(bad_id: str) -> None:
     assert ex.requests == []
 
 
-TWO = [
+TWO: list[CreateOrderV2Fields] = [
     {"ticker": "T", "side": "bid", "count": 1, "price": "0.30"},
     {"ticker": "T", "side": "bid", "count": 1, "price": "0.31"},
 ]
@@ -178,17 +179,17 @@ def test_batch_definite_refusal_of_everything_raises_it() -> None:
 
 def test_orders_must_be_a_list() -> None:
     with exchange().client() as client, pytest.raises(TypeError):
-        client.batch_create_orders(orders="not a list")
+        client.batch_create_orders(orders="not a list")  # type: ignore[arg-type]
 
 
 def test_request_argument_errors_are_typed() -> None:
     with exchange().client() as client:
-        with pytest.raises(TypeError, match="missing required field"):
-            client.amend_order(order_id="o1", price="0.40", count=1)
+        with pytest.raises(TypeError, match=r"amend_order\(\) missing 2 required .*'ticker'"):
+            client.amend_order(order_id="o1", price="0.40", count=1)  # type: ignore[call-arg]
         with pytest.raises(TypeError, match="tick_size"):
-            client.decrease_order(order_id="o1", reduce_by=1, tick_size="0.01")
+            client.decrease_order(order_id="o1", reduce_by=1, tick_size="0.01")  # type: ignore[call-arg]
         with pytest.raises(TypeError, match="retry"):
-            client.create_order(**ORDER, retry="no")
+            client.create_order(**ORDER, retry="no")  # type: ignore[arg-type]
 
 
 def test_empty_success_body_for_an_empty_model() -> None:
@@ -235,7 +236,7 @@ def test_batch_does_not_take_someone_elses_order_for_its_own() -> None:
     with ex.client() as client:
         client.create_order(ticker="T", side="bid", count=7, price="0.90", client_order_id="A")
         ex.faults = ["drop_after"]
-        batch = [{**TWO[0], "client_order_id": "A"}, {**TWO[1], "client_order_id": "B"}]
+        batch = [TWO[0] | {"client_order_id": "A"}, TWO[1] | {"client_order_id": "B"}]
         reply = client.batch_create_orders(orders=batch)
     items = {item.client_order_id: item for item in reply.orders}
     assert items["A"].error, "the older order holding id A is not this batch's order"
@@ -244,7 +245,10 @@ def test_batch_does_not_take_someone_elses_order_for_its_own() -> None:
 
 def test_batch_incomplete_lists_refused_orders_as_not_placed() -> None:
     ex = exchange()
-    three = [*TWO, {"ticker": "T", "side": "bid", "count": 1, "price": "0.32"}]
+    three: list[CreateOrderV2Fields] = [
+        *TWO,
+        {"ticker": "T", "side": "bid", "count": 1, "price": "0.32"},
+    ]
 
     def rewrite(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         refused = {

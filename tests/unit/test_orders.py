@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kalshi_ext import APIConnectionError, ConflictError, price_to_wire
+from kalshi_ext.generated_methods import CreateOrderV2Fields
 from kalshi_ext.orders import count_to_wire
 from tests.fakes import FakeExchange, FakeTime
 
@@ -147,7 +148,7 @@ def test_batch_drop_after_resends_only_missing() -> None:
     time = FakeTime()
     exchange = FakeExchange(time)
     exchange.faults = ["drop_after"]
-    orders = [
+    orders: list[CreateOrderV2Fields] = [
         {"ticker": "T", "side": "bid", "count": 1, "price": "0.30"},
         {"ticker": "U", "side": "ask", "count": 2, "price": "0.70"},
     ]
@@ -164,7 +165,7 @@ def test_batch_5xx_then_partial_resend() -> None:
     exchange = FakeExchange(time)
 
     exchange.fail_first_batch_after_one(503)
-    orders = [
+    orders: list[CreateOrderV2Fields] = [
         {"ticker": "T", "side": "bid", "count": 1, "price": "0.30"},
         {"ticker": "T", "side": "bid", "count": 1, "price": "0.31"},
     ]

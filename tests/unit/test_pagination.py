@@ -181,7 +181,7 @@ def test_limit_and_cursor_filters_are_refused() -> None:
         sync_client(PagedFills(1), FakeTime()) as client,
         pytest.raises(TypeError, match="page_size"),
     ):
-        client.iter_fills(limit=5)
+        client.iter_fills(limit=5)  # type: ignore[call-arg]  # deliberately wrong: checked at run time
 
 
 def test_page_limits_match_the_spec() -> None:
@@ -353,3 +353,31 @@ def test_a_null_or_missing_item_list_is_an_empty_page(reply: dict[str, Any]) -> 
         (page,) = client.iter_fills().pages()
         assert len(page) == 0 and page.items == [] and page.next_cursor is None
         assert page.detailed.parsed.fills == []
+
+
+def test_a_null_cursor_ends_the_walk_as_documented() -> None:
+    # docs/closing-and-failure-modes.md: "`null` or `""` ends the walk" (the spec's cursor is a
+    # required string, so the generated model alone would refuse the page).
+    server = one_reply({"fills": [fill(1)], "cursor": None})
+    with sync_client(server, FakeTime()) as client:
+        assert [f.fill_id for f in client.iter_fills()] == ["f1"]
+        (page,) = client.iter_fills().pages()
+        assert page.next_cursor is None and page.detailed.parsed.fills[0].fill_id == "f1"
+
+
+def test_a_pagination_error_keeps_the_whole_cursor_and_a_short_text() -> None:
+    # The cursor is for resuming (start_cursor=): whole on the attribute; str() stays short
+    # however long the server's cursors are.
+    long_cursor = "k" * 50_000
+    walk = CursorWalk("get_fills", None)
+    walk.advance(long_cursor)
+    with pytest.raises(PaginationError) as repeated:
+        walk.advance(long_cursor)
+    walk = CursorWalk("get_fills", None)
+    with pytest.raises(PaginationError) as empty:
+        for n in range(MAX_EMPTY_PAGES + 1):
+            walk.advance(f"{n}" + long_cursor, page_was_empty=True)
+    assert repeated.value.cursor == long_cursor
+    assert empty.value.cursor == f"{MAX_EMPTY_PAGES}" + long_cursor
+    for error in (repeated.value, empty.value):
+        assert len(str(error)) < 400 and len(repr(error)) < 400

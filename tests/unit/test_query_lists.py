@@ -31,7 +31,7 @@ def recording() -> tuple[list[httpx.Request], Handler]:
 def test_a_list_of_tickers_is_sent_comma_joined(value: object, sent: str) -> None:
     seen, handler = recording()
     with fake_client(handler) as c:
-        c.get_queue_positions(market_tickers=value)
+        c.get_queue_positions(market_tickers=value)  # type: ignore[arg-type]  # `value` is each parametrized form
     assert seen[-1].url.params.get_list("market_tickers") == [sent]
 
 
@@ -68,5 +68,25 @@ def test_bad_lists_are_refused_before_sending(
 ) -> None:
     seen, handler = recording()
     with fake_client(handler) as c, pytest.raises(error, match=message):
-        c.get_queue_positions(**arguments)
+        c.get_queue_positions(**arguments)  # type: ignore[arg-type]  # deliberately wrong: checked at run time
+    assert not seen
+
+
+@pytest.mark.parametrize(
+    ("operation", "arguments"),
+    [
+        ("get_positions", {"event_ticker": ["E1", "E2"]}),  # "Only a single event ticker"
+        ("get_settlements", {"event_ticker": ("E1",)}),
+        ("get_fills", {"order_id": ["o1", "o2"]}),
+        ("get_orders", {"cursor": ["a", "b"]}),
+    ],
+)
+def test_a_list_for_a_single_value_filter_is_refused(
+    operation: str, arguments: dict[str, object]
+) -> None:
+    # Sent comma-joined it would be read as one value matching nothing: an empty answer (no
+    # positions, no fills) where the caller expects two filters' worth.
+    seen, handler = recording()
+    with fake_client(handler) as c, pytest.raises(TypeError, match="takes one value"):
+        getattr(c, operation)(**arguments)
     assert not seen

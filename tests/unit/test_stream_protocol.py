@@ -362,3 +362,104 @@ def test_a_frame_that_is_not_json_is_delivered_as_malformed_in_order() -> None:
     first, bad, last = rec.events
     assert isinstance(bad, MalformedMessage) and bad.raw == "{not json" and "JSON" in bad.error
     assert isinstance(first, StreamMessage) and isinstance(last, StreamMessage)
+
+
+def test_a_new_subscriptions_frames_sent_before_its_reply_are_delivered_after_it() -> None:
+    protocol, rec = connect(["fill"])
+    (ticket,) = protocol.subscribe(["user_orders"], None)
+    order = {"type": "user_order", "sid": 2, "msg": {"order_id": "o1"}}
+    protocol.receive(order)  # the server subscribed and sent data before its reply arrived
+    protocol.receive(fill_frame(1))
+    assert [e.channel for e in rec.events] == ["fill"]  # type: ignore[union-attr]
+    protocol.receive({"id": 2, "type": "subscribed", "msg": {"channel": "user_orders", "sid": 2}})
+    assert [(e.channel, e.sid) for e in rec.events] == [("fill", 1), ("user_orders", 2)]  # type: ignore[union-attr]
+    assert rec.settled[ticket] == (Subscription("user_orders", None, 2), None)
+    assert protocol.stale_frames_dropped == 0
+
+
+def test_frames_before_a_restore_reply_follow_the_reconnected_marker() -> None:
+    protocol, rec = connect(["order_group_updates"])
+    protocol.disconnected()
+    marker = Reconnected(1.0, 100.0, 1, "dropped", ())
+    protocol.connected(lambda subs: attrs.evolve(marker, subscriptions=subs))
+    protocol.receive(group_frame(7, 1))
+    protocol.receive(group_frame(7, 1))  # a duplicate: still dropped once the sid is known
+    protocol.receive(group_frame(7, 2))
+    assert rec.events == []
+    protocol.receive(
+        {"id": 1, "type": "subscribed", "msg": {"channel": "order_group_updates", "sid": 7}}
+    )
+    first, *data = rec.events
+    assert isinstance(first, Reconnected)
+    assert [(e.sid, e.seq) for e in data] == [(7, 1), (7, 2)]  # type: ignore[union-attr]
+    assert protocol.duplicates_dropped == 1 and protocol.stale_frames_dropped == 0
+
+
+def test_frames_of_a_restarted_subscription_before_its_reply_are_delivered() -> None:
+    protocol, rec = connect(["fill"])
+    protocol.receive({"type": "error", "sid": 1, "msg": {"code": 25, "msg": "overflow"}})
+    protocol.receive(fill_frame(1))  # the ended sid: stale
+    protocol.receive(fill_frame(9))  # the new subscription's, before its reply
+    protocol.receive({"id": 2, "type": "subscribed", "msg": {"channel": "fill", "sid": 9}})
+    restarted, message = rec.events
+    assert isinstance(restarted, SubscriptionRestarted) and restarted.new_sid == 9
+    assert isinstance(message, StreamMessage) and message.sid == 9
+    assert protocol.stale_frames_dropped == 1
+
+
+def test_frames_kept_for_a_refused_subscribe_are_counted_stale() -> None:
+    protocol, rec = connect(["fill"])
+    (ticket,) = protocol.subscribe(["user_orders"], None)
+    protocol.receive({"type": "user_order", "sid": 2, "msg": {"order_id": "o1"}})
+    protocol.receive({"id": 2, "type": "error", "msg": {"code": 27, "msg": "Too many requests"}})
+    assert rec.events == [] and protocol.stale_frames_dropped == 1
+    assert isinstance(rec.settled[ticket][1], StreamCommandError)
+
+
+def test_frames_kept_for_a_reply_cut_off_by_a_loss_are_delivered() -> None:
+    protocol, rec = connect(["fill"])
+    protocol.subscribe(["user_orders"], None)
+    protocol.receive({"type": "user_order", "sid": 2, "msg": {"order_id": "o1"}})
+    protocol.disconnected()
+    assert [(e.channel, e.sid) for e in rec.events] == [("user_orders", 2)]  # type: ignore[union-attr]
+
+
+def test_a_restarting_subscription_makes_the_stream_wait_until_it_has_its_new_sid() -> None:
+    protocol, rec = connect(["fill"], ["A"])
+    protocol.receive({"type": "error", "sid": 1, "msg": {"code": 10, "msg": "Channel error"}})
+    assert not protocol.ready  # no sid to update or unsubscribe: callers wait
+    with pytest.raises(RuntimeError, match="not connected"):
+        protocol.update_markets("fill", "add_markets", ["B"])
+    protocol.receive({"id": 2, "type": "subscribed", "msg": {"channel": "fill", "sid": 4}})
+    assert protocol.ready and rec.restores == 2
+    protocol.update_markets("fill", "add_markets", ["B"])
+    assert rec.sent[-1].params == {"action": "add_markets", "sids": [4], "market_tickers": ["B"]}
+
+
+def test_disconnected_says_whether_a_subscription_was_live() -> None:
+    protocol, _rec = connect(["fill"])
+    assert protocol.disconnected() is True
+    protocol.connected(None)  # nothing answered on this one
+    assert protocol.disconnected() is False
+
+
+def test_a_refused_unsubscribe_keeps_the_subscription() -> None:
+    protocol, rec = connect(["fill"], ["A"])
+    (ticket,) = protocol.unsubscribe(["fill"])
+    protocol.receive({"id": 2, "type": "error", "msg": {"code": 18, "msg": "Command timeout"}})
+    assert isinstance(rec.settled[ticket][1], StreamCommandError)
+    assert protocol.subscriptions() == (Subscription("fill", ("A",), 1),)
+    protocol.receive(fill_frame(1))
+    assert len(rec.events) == 1
+
+
+def test_error_names_are_the_derived_documents_code_table() -> None:
+    # One table serves the client's messages and the local exchange's error frames; it must say
+    # what Kalshi's document says (openapi/kalshi-ws.yaml is derived from it by make update-spec).
+    import yaml
+
+    from kalshi_ext.stream.errors import COMMAND_ERROR_NAMES
+
+    with open("openapi/kalshi-ws.yaml", encoding="utf-8") as document:
+        derived = yaml.safe_load(document)["x-error-codes"]
+    assert {int(code): name for code, name in derived.items()} == dict(COMMAND_ERROR_NAMES)

@@ -1,0 +1,219 @@
+"""Flat records: a generated model's wire fields as rows of exact values, for CSV, JSONL and SQLite.
+
+A row holds each field as the API sent it: prices, counts and fees stay the fixed-point strings
+of the wire ("0.5600", "10.00"), integers stay integers, and nothing goes through float. A
+date-time field is written back in RFC 3339 UTC with a "Z" (the generated model parses it into a
+`datetime`); an absent field is None (an empty CSV cell, SQL NULL). Columns are named as the
+API's fields (`type`, not the generator's `type_`).
+
+Rows are built by straight-line code compiled once per (model, columns), as `decoding` compiles
+decoders: one attribute read per field and a conversion only where the field's type needs one.
+A CSV line is built the same way and checked for any character that would need quoting (then
+that row goes through the `csv` module instead), so an export costs little more than iterating
+the models at all (bench/bench_cli.py).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import enum
+import functools
+import io
+import json
+import typing
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Literal
+
+import attrs
+
+from kalshi_ext.decoding import model_hints, union_members
+from kalshi_generated.types import UNSET, Unset
+
+Target = Literal["python", "csv"]
+Kind = Literal["plain", "datetime", "enum", "nested", "bool"]
+
+
+def wire_name(attribute: str) -> str:
+    """The API's name for a generated attribute (`type_` is `type` on the wire)."""
+    return attribute[:-1] if attribute.endswith("_") else attribute
+
+
+def iso_utc(value: datetime.datetime) -> str:
+    """RFC 3339 in UTC with a "Z", as Kalshi writes date-times."""
+    text = value.isoformat()
+    if text[-6:] == "+00:00":
+        return text[:-6] + "Z"
+    if value.tzinfo is not None:
+        value = value.astimezone(datetime.UTC)
+    return value.replace(tzinfo=None).isoformat() + "Z"
+
+
+def _datetime_out(value: Any) -> Any:
+    return None if value is UNSET or value is None else iso_utc(value)
+
+
+def _enum_out(value: Any) -> Any:
+    return None if value is UNSET or value is None else value.value
+
+
+def _nested_out(value: Any) -> Any:
+    if value is UNSET or value is None:
+        return None
+    plain = [v.to_dict() for v in value] if isinstance(value, list) else value.to_dict()
+    return json.dumps(plain, separators=(",", ":"))
+
+
+def _bool_text(value: Any) -> Any:
+    # JSON's spelling, as the API sends it (csv would write Python's True/False).
+    return None if value is UNSET or value is None else ("true" if value else "false")
+
+
+_CONVERT: dict[Kind, Callable[[Any], Any]] = {
+    "datetime": _datetime_out,
+    "enum": _enum_out,
+    "nested": _nested_out,
+    "bool": _bool_text,
+}
+
+
+def _kind(hint: Any) -> tuple[Kind, bool]:
+    """How a field is written, and whether it can be absent (UNSET) or null."""
+    members = union_members(hint)
+    plain = [m for m in members if m is not type(None) and m is not Unset]
+    optional = len(plain) != len(members)
+    if any(m is datetime.datetime for m in plain):
+        return "datetime", optional
+    if any(isinstance(m, type) and issubclass(m, enum.Enum) for m in plain):
+        return "enum", optional
+    if any(typing.get_origin(m) is list or attrs.has(m) for m in plain):
+        return "nested", optional
+    if bool in plain:
+        return "bool", optional
+    return "plain", optional
+
+
+@attrs.frozen
+class RecordShape:
+    """How to turn one model into rows (or CSV lines) with the given wire columns."""
+
+    model: type[Any]
+    columns: tuple[str, ...]
+    row: Callable[[Any], list[Any]]  # the values; bools as bools, or "true"/"false" for csv
+    _line: Callable[[Any], str]  # one CSV line without its newline, unchecked
+    _csv_row: Callable[[Any], list[Any]]
+
+    @classmethod
+    def of(
+        cls, model: type[Any], columns: Sequence[str] | None = None, target: Target = "python"
+    ) -> RecordShape:
+        wanted = None if columns is None else tuple(columns)
+        return _shape(model, wanted, target)  # type: ignore[arg-type,unused-ignore]
+
+    def rows(self, items: Iterable[Any]) -> Iterable[list[Any]]:
+        return map(self.row, items)
+
+    def csv_lines(self, items: Iterable[Any]) -> str:
+        """The items as CSV lines, each ending in "\\n"; fields quoted where the csv module
+        would quote them (only a field with a comma, quote or line break needs it)."""
+        items = list(items)
+        text = "\n".join(map(self._line, items))
+        # One check for the whole page: as many commas and line breaks as the fields and rows
+        # make, and no quote or carriage return. Otherwise, line by line.
+        separators = len(self.columns) - 1
+        if (
+            text.count(",") != separators * len(items)
+            or text.count("\n") != max(len(items) - 1, 0)
+            or '"' in text
+            or "\r" in text
+        ):
+            text = "\n".join(map(self._checked_line, items))
+        return text + "\n" if items else ""
+
+    def _checked_line(self, item: Any) -> str:
+        line = self._line(item)
+        if line.count(",") != len(self.columns) - 1 or any(c in line for c in '"\n\r'):
+            return self._quoted(item)
+        return line
+
+    def _quoted(self, item: Any) -> str:
+        buffer = io.StringIO()
+        # The writer quotes what contains its line terminator: "\n" is the one it must see.
+        csv.writer(buffer, lineterminator="\n").writerow(self._csv_row(item))
+        return buffer.getvalue()[:-1]
+
+
+def model_columns(model: type[Any]) -> tuple[str, ...]:
+    """Every wire field of a generated model, in the model's order."""
+    return tuple(
+        wire_name(field.name)
+        for field in attrs.fields(model)
+        if field.name != "additional_properties"
+    )
+
+
+@functools.cache
+def _shape(model: type[Any], columns: tuple[str, ...] | None, target: Target) -> RecordShape:
+    hints = model_hints(model)
+    by_wire = {wire_name(name): name for name in hints if name != "additional_properties"}
+    wanted = model_columns(model) if columns is None else columns
+    unknown = [column for column in wanted if column not in by_wire]
+    if unknown:
+        raise ValueError(f"{model.__name__} has no fields {unknown}")
+    fields = [(by_wire[column], *_kind(hints[by_wire[column]])) for column in wanted]
+    row = _compile_row(model, fields, csv_bools=target == "csv")
+    csv_row = _compile_row(model, fields, csv_bools=True)
+    return RecordShape(model, tuple(wanted), row, _compile_line(model, fields), csv_row)
+
+
+_Fields = list[tuple[str, Kind, bool]]  # (attribute, kind, optional)
+
+
+def _value(attribute: str, kind: Kind, optional: bool, csv_bools: bool) -> str:
+    read = f"o.{attribute}"
+    if kind == "plain" or (kind == "bool" and not csv_bools):
+        return f"(None if (v := {read}) is _UNSET else v)" if optional else read
+    if kind == "datetime":
+        if optional:
+            return f"(None if (v := {read}) is _UNSET or v is None else _iso(v))"
+        return f"_iso({read})"
+    return f"_{kind}({read})"
+
+
+def _compile_row(model: type[Any], fields: _Fields, *, csv_bools: bool) -> Any:
+    values = ", ".join(_value(a, k, opt, csv_bools) for a, k, opt in fields)
+    source = f"def row(o):\n    return [{values}]\n"
+    return _build(model, source, "row")
+
+
+def _cell(attribute: str, kind: Kind, optional: bool) -> str:
+    read = f"o.{attribute}"
+    if kind == "plain":
+        if optional:
+            return f"{{'' if (v := {read}) is _UNSET or v is None else v}}"
+        return f"{{{read}}}"
+    if kind == "bool" and not optional:
+        return f"{{'true' if {read} else 'false'}}"
+    if kind == "datetime":
+        if optional:
+            return f"{{'' if (v := {read}) is _UNSET or v is None else _iso(v)}}"
+        return f"{{_iso({read})}}"
+    return f"{{_text(_{kind}({read}))}}"
+
+
+def _compile_line(model: type[Any], fields: _Fields) -> Any:
+    template = ",".join(_cell(a, k, opt) for a, k, opt in fields)
+    source = f"def line(o):\n    return f{template!r}\n"
+    return _build(model, source, "line")
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _build(model: type[Any], source: str, name: str) -> Any:
+    namespace: dict[str, Any] = {"_UNSET": UNSET, "_text": _text, "_iso": iso_utc}
+    namespace.update({f"_{kind}": convert for kind, convert in _CONVERT.items()})
+    code = compile(source, f"<kalshi_ext {name} for {model.__qualname__}>", "exec")
+    exec(code, namespace)  # the source is built above from attrs field names only
+    return namespace[name]
