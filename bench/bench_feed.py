@@ -16,7 +16,7 @@ Throughput. The stream benchmark's server (bench/_ws_server.py, its own process)
 (classification, conversion, de-duplication by id; the REST side is a LocalExchange with an
 empty account, so its one initial backfill is one empty page). Rounds alternate the sides; the
 verdict judges the median of the per-round ratios of the client process's CPU time (the server
-runs elsewhere), as bench_stream does. Target: ours ≤ 1.2× the bare stream.
+runs elsewhere), as bench_stream does. Target: ours <= 1.2x the bare stream.
 
 Run: PYTHONPATH=. python bench/bench_feed.py [--fills 1000] [--frames 50000] [--rounds 3]
 """
