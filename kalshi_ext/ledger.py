@@ -490,19 +490,18 @@ def _walk(
     pager = getattr(client, table.iterator)(
         page_size=page_size or table.page_size, start_cursor=cursor, **filters
     )
-    shape = RecordShape.of(table.model, table.columns)
-    row, time_of = shape.row, table.time_of
+    row = RecordShape.of(table.model, table.columns).wire_row
+    time_of = table.time_of
     insert = table.insert_sql()
     for page in pager.pages():
-        rows = []
-        reached_floor = False
-        for item in page:
-            moment = time_of(item)
-            values = row(item)
+        # The models give each item's time (and decoding them checks every item, so one that
+        # does not match raises ResponseValidationError before anything of the page is stored);
+        # the stored values are the reply's own, exactly as sent.
+        times = list(map(time_of, page))
+        rows = list(map(row, page.raw_items))
+        for values, moment in zip(rows, times, strict=True):
             values.append(moment)
-            rows.append(values)
-            if floor is not None and moment < floor:
-                reached_floor = True
+        reached_floor = floor is not None and bool(times) and min(times) < floor
         done = reached_floor or not page.next_cursor
         with transaction(connection):
             if initial_load and report.pages == 0 and not done:

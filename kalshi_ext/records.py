@@ -94,14 +94,28 @@ def _kind(hint: Any) -> tuple[Kind, bool]:
 
 
 @attrs.frozen
+class _Writers:
+    """Compiled row and CSV-line builders over one kind of input (models, or wire dicts)."""
+
+    row: Callable[[Any], list[Any]]  # the values; bools as bools, or "true"/"false" for csv
+    line: Callable[[Any], str]  # one CSV line without its newline, unchecked for quoting
+    csv_row: Callable[[Any], list[Any]]  # the values for the csv module (bools as JSON spells)
+
+
+@attrs.frozen
 class RecordShape:
-    """How to turn one model into rows (or CSV lines) with the given wire columns."""
+    """How to turn one model, or the wire dict it was decoded from, into rows (or CSV lines)
+    with the given wire columns.
+
+    ``row``/``csv_lines`` read models; ``wire_row``/``wire_csv_lines`` read the item dicts of
+    the reply (`Page.raw_items`) and write each value exactly as sent, a date-time included.
+    A wire dict must have decoded into its model first (a required field is read as present).
+    """
 
     model: type[Any]
     columns: tuple[str, ...]
-    row: Callable[[Any], list[Any]]  # the values; bools as bools, or "true"/"false" for csv
-    _line: Callable[[Any], str]  # one CSV line without its newline, unchecked
-    _csv_row: Callable[[Any], list[Any]]
+    _models: _Writers
+    _wire: _Writers
 
     @classmethod
     def of(
@@ -110,14 +124,28 @@ class RecordShape:
         wanted = None if columns is None else tuple(columns)
         return _shape(model, wanted, target)  # type: ignore[arg-type,unused-ignore]
 
+    @property
+    def row(self) -> Callable[[Any], list[Any]]:
+        return self._models.row
+
+    @property
+    def wire_row(self) -> Callable[[Any], list[Any]]:
+        return self._wire.row
+
     def rows(self, items: Iterable[Any]) -> Iterable[list[Any]]:
-        return map(self.row, items)
+        return map(self._models.row, items)
 
     def csv_lines(self, items: Iterable[Any]) -> str:
-        """The items as CSV lines, each ending in "\\n"; fields quoted where the csv module
+        """The models as CSV lines, each ending in "\\n"; fields quoted where the csv module
         would quote them (only a field with a comma, quote or line break needs it)."""
-        items = list(items)
-        text = "\n".join(map(self._line, items))
+        return self._csv_lines(self._models, list(items))
+
+    def wire_csv_lines(self, raw_items: Sequence[Any]) -> str:
+        """The wire dicts as CSV lines, as `csv_lines` writes models, values as sent."""
+        return self._csv_lines(self._wire, raw_items)
+
+    def _csv_lines(self, writers: _Writers, items: Sequence[Any]) -> str:
+        text = "\n".join(map(writers.line, items))
         # One check for the whole page: as many commas and line breaks as the fields and rows
         # make, and no quote or carriage return. Otherwise, line by line.
         separators = len(self.columns) - 1
@@ -127,20 +155,17 @@ class RecordShape:
             or '"' in text
             or "\r" in text
         ):
-            text = "\n".join(map(self._checked_line, items))
+            text = "\n".join(self._checked_line(writers, item) for item in items)
         return text + "\n" if items else ""
 
-    def _checked_line(self, item: Any) -> str:
-        line = self._line(item)
+    def _checked_line(self, writers: _Writers, item: Any) -> str:
+        line = writers.line(item)
         if line.count(",") != len(self.columns) - 1 or any(c in line for c in '"\n\r'):
-            return self._quoted(item)
+            buffer = io.StringIO()
+            # The writer quotes what contains its line terminator: "\n" is the one it must see.
+            csv.writer(buffer, lineterminator="\n").writerow(writers.csv_row(item))
+            return buffer.getvalue()[:-1]
         return line
-
-    def _quoted(self, item: Any) -> str:
-        buffer = io.StringIO()
-        # The writer quotes what contains its line terminator: "\n" is the one it must see.
-        csv.writer(buffer, lineterminator="\n").writerow(self._csv_row(item))
-        return buffer.getvalue()[:-1]
 
 
 def model_columns(model: type[Any]) -> tuple[str, ...]:
@@ -161,9 +186,18 @@ def _shape(model: type[Any], columns: tuple[str, ...] | None, target: Target) ->
     if unknown:
         raise ValueError(f"{model.__name__} has no fields {unknown}")
     fields = [(by_wire[column], *_kind(hints[by_wire[column]])) for column in wanted]
-    row = _compile_row(model, fields, csv_bools=target == "csv")
-    csv_row = _compile_row(model, fields, csv_bools=True)
-    return RecordShape(model, tuple(wanted), row, _compile_line(model, fields), csv_row)
+    models = _Writers(
+        _compile_row(model, fields, csv_bools=target == "csv"),
+        _compile_line(model, fields),
+        _compile_row(model, fields, csv_bools=True),
+    )
+    wire_fields = [(wire_name(attribute), kind, optional) for attribute, kind, optional in fields]
+    wire = _Writers(
+        _compile_wire_row(model, wire_fields, csv_bools=target == "csv"),
+        _compile_wire_line(model, wire_fields),
+        _compile_wire_row(model, wire_fields, csv_bools=True),
+    )
+    return RecordShape(model, tuple(wanted), models, wire)
 
 
 _Fields = list[tuple[str, Kind, bool]]  # (attribute, kind, optional)
@@ -207,13 +241,58 @@ def _compile_line(model: type[Any], fields: _Fields) -> Any:
     return _build(model, source, "line")
 
 
+# The wire writers read the reply's item dicts: a date-time or an enum is the text the API
+# sent, a nested object the JSON it sent (compact), so only bools and absent fields need work.
+def _wire_value(key: str, kind: Kind, optional: bool, csv_bools: bool) -> str:
+    read = f"d[{key!r}]" if not optional else f"d.get({key!r})"
+    if kind == "nested":
+        return f"_json(d.get({key!r}))"
+    if kind == "bool" and csv_bools:
+        return f"_bool(d.get({key!r}))"
+    return read
+
+
+def _compile_wire_row(model: type[Any], fields: _Fields, *, csv_bools: bool) -> Any:
+    values = ", ".join(_wire_value(k, kind, opt, csv_bools) for k, kind, opt in fields)
+    source = f"def row(d):\n    return [{values}]\n"
+    return _build(model, source, "wire row")
+
+
+def _wire_cell(key: str, kind: Kind, optional: bool) -> str:
+    if kind == "nested":
+        return f"{{_text(_json(d.get({key!r})))}}"
+    if kind == "bool":
+        if optional:
+            return f"{{_text(_bool(d.get({key!r})))}}"
+        return f"{{'true' if d[{key!r}] else 'false'}}"
+    if optional:
+        return f"{{'' if (v := d.get({key!r})) is None else v}}"
+    return f"{{d[{key!r}]}}"
+
+
+def _compile_wire_line(model: type[Any], fields: _Fields) -> Any:
+    template = ",".join(_wire_cell(k, kind, opt) for k, kind, opt in fields)
+    source = f"def line(d):\n    return f{template!r}\n"
+    return _build(model, source, "wire line")
+
+
+def _json_text(value: Any) -> Any:
+    return None if value is None else json.dumps(value, separators=(",", ":"))
+
+
 def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
 def _build(model: type[Any], source: str, name: str) -> Any:
-    namespace: dict[str, Any] = {"_UNSET": UNSET, "_text": _text, "_iso": iso_utc}
+    namespace: dict[str, Any] = {
+        "_UNSET": UNSET,
+        "_text": _text,
+        "_iso": iso_utc,
+        "_json": _json_text,
+        "_bool": _bool_text,
+    }
     namespace.update({f"_{kind}": convert for kind, convert in _CONVERT.items()})
     code = compile(source, f"<kalshi_ext {name} for {model.__qualname__}>", "exec")
     exec(code, namespace)  # the source is built above from attrs field names only
-    return namespace[name]
+    return namespace[name.rsplit(" ", 1)[-1]]
