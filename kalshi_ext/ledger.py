@@ -353,6 +353,10 @@ def connect(path: str | Path) -> sqlite3.Connection:
         # fsync per commit (a power cut may lose the last pages, which the next sync refetches).
         connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("PRAGMA synchronous = NORMAL")
+        # Checkpoints (copying the WAL into the database, with an fsync each) every 64 MiB of
+        # WAL rather than SQLite's 4 MiB: an initial load of 100,000 fills did ~25 of them,
+        # ~0.3 s. Commits stay atomic either way; the last connection to close checkpoints.
+        connection.execute("PRAGMA wal_autocheckpoint = 16384")
         connection.execute("PRAGMA cache_size = -32768")  # 32 MiB: index pages stay cached
         migrate(connection)
     except BaseException:
@@ -490,7 +494,7 @@ def _walk(
     pager = getattr(client, table.iterator)(
         page_size=page_size or table.page_size, start_cursor=cursor, **filters
     )
-    row = RecordShape.of(table.model, table.columns).wire_row
+    shape = RecordShape.of(table.model, table.columns)
     time_of = table.time_of
     insert = table.insert_sql()
     for page in pager.pages():
@@ -498,9 +502,7 @@ def _walk(
         # does not match raises ResponseValidationError before anything of the page is stored);
         # the stored values are the reply's own, exactly as sent.
         times = list(map(time_of, page))
-        rows = list(map(row, page.raw_items))
-        for values, moment in zip(rows, times, strict=True):
-            values.append(moment)
+        rows = shape.wire_rows(page.raw_items, times)
         reached_floor = floor is not None and bool(times) and min(times) < floor
         done = reached_floor or not page.next_cursor
         with transaction(connection):
@@ -522,6 +524,9 @@ def _walk(
             on_page(table.name, len(rows))
         if done:
             break
+        # Held through the next fetch, a page's models and rows would reach the oldest GC
+        # generation and set off full collections (pagination's _release_before_next_fetch).
+        del page, rows, times
     return saved is not None
 
 

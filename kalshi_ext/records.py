@@ -132,6 +132,11 @@ class RecordShape:
     def wire_row(self) -> Callable[[Any], list[Any]]:
         return self._wire.row
 
+    def wire_rows(self, raw_items: Iterable[Any], last: Iterable[Any]) -> list[tuple[Any, ...]]:
+        """A tuple per wire dict (values as sent, bools as bools) with one more value at the
+        end, taken from `last` in step (the ledger's `time_s`)."""
+        return list(map(_wire_row_and(self.model, self.columns), raw_items, last))
+
     def rows(self, items: Iterable[Any]) -> Iterable[list[Any]]:
         return map(self._models.row, items)
 
@@ -256,6 +261,18 @@ def _compile_wire_row(model: type[Any], fields: _Fields, *, csv_bools: bool) -> 
     values = ", ".join(_wire_value(k, kind, opt, csv_bools) for k, kind, opt in fields)
     source = f"def row(d):\n    return [{values}]\n"
     return _build(model, source, "wire row")
+
+
+@functools.cache
+def _wire_row_and(model: type[Any], columns: tuple[str, ...]) -> Callable[[Any, Any], tuple[Any]]:
+    hints = model_hints(model)
+    by_wire = {wire_name(name): name for name in hints if name != "additional_properties"}
+    values = "".join(
+        f"{_wire_value(column, *_kind(hints[by_wire[column]]), csv_bools=False)}, "
+        for column in columns
+    )
+    source = f"def row(d, last):\n    return ({values}last)\n"
+    return _build(model, source, "wire row")  # type: ignore[no-any-return]
 
 
 def _wire_cell(key: str, kind: Kind, optional: bool) -> str:

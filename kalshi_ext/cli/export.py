@@ -82,9 +82,12 @@ def export(
                 # Each item is decoded into its model, so one that does not match raises
                 # ResponseValidationError as iter_* would; the values written are the reply's own.
                 collections.deque(page, maxlen=0)
-                raw = page.raw_items
-                write(raw if keep is None else [item for item in raw if keep(item)])
-                progress.page(len(page))
+                raw = page.raw_items if keep is None else list(filter(keep, page.raw_items))
+                write(raw)
+                progress.page(len(raw))
+                # Held through the next fetch, a page's objects would reach the oldest GC
+                # generation and set off full collections (pagination's _release_before_next_fetch).
+                del page, raw
     if path != "-":
         click.echo(f"wrote {progress.items} {kind} to {path}", err=True)
 
