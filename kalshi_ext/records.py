@@ -1,16 +1,22 @@
 """Flat records: a generated model's wire fields as rows of exact values, for CSV, JSONL and SQLite.
 
 A row holds each field as the API sent it: prices, counts and fees stay the fixed-point strings
-of the wire ("0.5600", "10.00"), integers stay integers, and nothing goes through float. A
-date-time field is written back in RFC 3339 UTC with a "Z" (the generated model parses it into a
-`datetime`); an absent field is None (an empty CSV cell, SQL NULL). Columns are named as the
-API's fields (`type`, not the generator's `type_`).
+of the wire ("0.5600", "10.00"), integers stay integers, and nothing goes through float. Columns
+are named as the API's fields (`type`, not the generator's `type_`); an absent field is None (an
+empty CSV cell, SQL NULL). Rows come from either of two sources:
+
+- the reply's item dicts (`Page.raw_items`; ``wire_row``, ``wire_rows``, ``wire_csv_lines``):
+  every value exactly as sent, a date-time's text included (its offset and fractional digits).
+  `kalshi-portfolio export` and `sync` write these, after decoding each item into its model so
+  that one that does not match raises as iterating would;
+- models (``row``, ``rows``, ``csv_lines``), for the tables printed from typed replies: a
+  date-time is written back in RFC 3339 UTC with a "Z", as the model holds a `datetime`.
 
 Rows are built by straight-line code compiled once per (model, columns), as `decoding` compiles
-decoders: one attribute read per field and a conversion only where the field's type needs one.
-A CSV line is built the same way and checked for any character that would need quoting (then
-that row goes through the `csv` module instead), so an export costs little more than iterating
-the models at all (bench/bench_cli.py).
+decoders: one read per field and a conversion only where the field's type needs one. A CSV line
+is built the same way and a page is checked at once for any character that would need quoting
+(then those rows go through the `csv` module instead), so an export costs little more than
+iterating the models at all (bench/bench_cli.py).
 """
 
 from __future__ import annotations
@@ -116,6 +122,7 @@ class RecordShape:
     columns: tuple[str, ...]
     _models: _Writers
     _wire: _Writers
+    _wire_row_and: Callable[[Any, Any], tuple[Any, ...]]
 
     @classmethod
     def of(
@@ -135,7 +142,7 @@ class RecordShape:
     def wire_rows(self, raw_items: Iterable[Any], last: Iterable[Any]) -> list[tuple[Any, ...]]:
         """A tuple per wire dict (values as sent, bools as bools) with one more value at the
         end, taken from `last` in step (the ledger's `time_s`)."""
-        return list(map(_wire_row_and(self.model, self.columns), raw_items, last))
+        return list(map(self._wire_row_and, raw_items, last))
 
     def rows(self, items: Iterable[Any]) -> Iterable[list[Any]]:
         return map(self._models.row, items)
@@ -202,7 +209,8 @@ def _shape(model: type[Any], columns: tuple[str, ...] | None, target: Target) ->
         _compile_wire_line(model, wire_fields),
         _compile_wire_row(model, wire_fields, csv_bools=True),
     )
-    return RecordShape(model, tuple(wanted), models, wire)
+    wire_row_and = _compile_wire_row_and(model, wire_fields)
+    return RecordShape(model, tuple(wanted), models, wire, wire_row_and)
 
 
 _Fields = list[tuple[str, Kind, bool]]  # (attribute, kind, optional)
@@ -263,16 +271,10 @@ def _compile_wire_row(model: type[Any], fields: _Fields, *, csv_bools: bool) -> 
     return _build(model, source, "wire row")
 
 
-@functools.cache
-def _wire_row_and(model: type[Any], columns: tuple[str, ...]) -> Callable[[Any, Any], tuple[Any]]:
-    hints = model_hints(model)
-    by_wire = {wire_name(name): name for name in hints if name != "additional_properties"}
-    values = "".join(
-        f"{_wire_value(column, *_kind(hints[by_wire[column]]), csv_bools=False)}, "
-        for column in columns
-    )
+def _compile_wire_row_and(model: type[Any], fields: _Fields) -> Any:
+    values = "".join(f"{_wire_value(k, kind, opt, csv_bools=False)}, " for k, kind, opt in fields)
     source = f"def row(d, last):\n    return ({values}last)\n"
-    return _build(model, source, "wire row")  # type: ignore[no-any-return]
+    return _build(model, source, "wire row")
 
 
 def _wire_cell(key: str, kind: Kind, optional: bool) -> str:
