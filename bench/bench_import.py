@@ -140,8 +140,9 @@ def main(argv: list[str] | None = None) -> int:
         side: [t - s for t, s in zip(times[f"{side} import"], start_up, strict=True)]
         for side in ("floor", "ours")
     }
-    import_ratio = median(paired_ratios(net["ours"], net["floor"]))
-    call_ratio = median(paired_ratios(times["ours first call"], times["floor first call"]))
+    import_ratios = paired_ratios(net["ours"], net["floor"])
+    call_ratios = paired_ratios(times["ours first call"], times["floor first call"])
+    import_ratio, call_ratio = median(import_ratios), median(call_ratios)
 
     def ms(values: list[float]) -> str:
         return f"{median(values) * 1000:.0f} ms"
@@ -162,6 +163,8 @@ def main(argv: list[str] | None = None) -> int:
         ],
     )
     print(f"  ratio import {import_ratio:.2f}x, first call {call_ratio:.2f}x")
+    for name, ratios in (("import", import_ratios), ("first call", call_ratios)):
+        print(f"  per-round {name} ratios: {' '.join(f'{r:.2f}' for r in ratios)}")
     return verdict(
         "bench_import",
         [

@@ -409,8 +409,3 @@ def _silence_stdout() -> None:
 
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
-
-
-def run() -> None:
-    """The console script's entry point."""
-    sys.exit(main())

@@ -7,6 +7,7 @@ import base64
 import copy
 import datetime
 import functools
+import math
 import pickle
 import re
 import string
@@ -645,7 +646,7 @@ LOAD_ERRORS: list[tuple[str, LoadCase, str]] = [
     (
         "damaged-pem",
         lambda t: KalshiAuth.from_pem(KID, damaged(rsa_pair().pem)),
-        "could not be parsed as a private key",
+        "damaged",
     ),
     (
         "damaged-encrypted-pem",
@@ -684,6 +685,98 @@ def test_unreadable_key_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, rs
         f"private key file {str(path)!r} cannot be read: permission denied "
         "(check its owner and mode)"
     )
+
+
+# --- damaged RSA keys: cryptography's check is skipped, ours must refuse them -------------
+
+
+def rsa_pem_of(numbers: rsa_module.RSAPrivateNumbers) -> bytes:
+    """A traditional (PKCS#1) RSA PEM of any numbers, consistent or not, as a damaged file
+    holds them (cryptography refuses to serialize inconsistent ones, so DER is built here)."""
+
+    def length(size: int) -> bytes:
+        if size < 0x80:
+            return bytes([size])
+        encoded = size.to_bytes((size.bit_length() + 7) // 8, "big")
+        return bytes([0x80 | len(encoded)]) + encoded
+
+    def integer(value: int) -> bytes:
+        encoded = value.to_bytes(value.bit_length() // 8 + 1, "big")  # room for a sign bit
+        return b"\x02" + length(len(encoded)) + encoded
+
+    public = numbers.public_numbers
+    fields = (0, public.n, public.e, numbers.d, numbers.p, numbers.q)
+    body = b"".join(integer(v) for v in (*fields, numbers.dmp1, numbers.dmq1, numbers.iqmp))
+    text = base64.encodebytes(b"\x30" + length(len(body)) + body).decode().replace("\n", "")
+    lines = [text[i : i + 64] for i in range(0, len(text), 64)]
+    return "\n".join(
+        ["-----BEGIN RSA PRIVATE KEY-----", *lines, "-----END RSA PRIVATE KEY-----", ""]
+    ).encode()
+
+
+def tampered(component: str) -> rsa_module.RSAPrivateNumbers:
+    """rsa_pair()'s numbers with one component's low bit flipped (n and e: its public numbers)."""
+    numbers = rsa_pair().private_key.private_numbers()  # type: ignore[union-attr]
+    public = numbers.public_numbers
+    values = {
+        "p": numbers.p, "q": numbers.q, "d": numbers.d, "dmp1": numbers.dmp1,
+        "dmq1": numbers.dmq1, "iqmp": numbers.iqmp, "n": public.n, "e": public.e,
+    }  # fmt: skip
+    values[component] ^= 2 if component == "e" else 1  # e stays odd
+    return rsa_module.RSAPrivateNumbers(
+        p=values["p"], q=values["q"], d=values["d"], dmp1=values["dmp1"],
+        dmq1=values["dmq1"], iqmp=values["iqmp"],
+        public_numbers=rsa_module.RSAPublicNumbers(values["e"], values["n"]),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("component", ["p", "q", "d", "dmp1", "dmq1", "iqmp", "n", "e"])
+def test_rsa_key_with_a_tampered_component_fails_to_load(tmp_path: Path, component: str) -> None:
+    pem = rsa_pem_of(tampered(component))
+    with pytest.raises(ValueError):  # what cryptography's own (skipped, slow) check says too
+        serialization.load_pem_private_key(pem, None)
+    with pytest.raises(KeyLoadError) as excinfo:
+        KalshiAuth.from_key_path(KID, write(tmp_path, pem))
+    assert "is a damaged RSA key" in str(excinfo.value)
+    assert excinfo.value.__cause__ is None and excinfo.value.__context__ is None
+    assert_no_secret(str(excinfo.value))
+
+
+def test_rsa_key_whose_numbers_fit_but_whose_signatures_fail_is_refused_by_the_self_test() -> None:
+    """A key made with a composite "prime" satisfies every relation between its numbers, and
+    only cryptography's primality test (skipped) or the sign-then-verify self-test can tell."""
+    e = 65537
+    while True:  # p = a*b, not prime; d and the CRT exponents computed as if it were
+        a, b = (rsa_module.generate_private_key(e, 1024).private_numbers().p for _ in range(2))
+        q = rsa_module.generate_private_key(e, 2048).private_numbers().p
+        p = a * b
+        lam = (p - 1) * (q - 1) // math.gcd(p - 1, q - 1)
+        if math.gcd(e, lam) == 1 and p != q:
+            break
+    d = pow(e, -1, lam)
+    numbers = rsa_module.RSAPrivateNumbers(
+        p=p, q=q, d=d, dmp1=d % (p - 1), dmq1=d % (q - 1), iqmp=pow(q, -1, p),
+        public_numbers=rsa_module.RSAPublicNumbers(e, p * q),
+    )  # fmt: skip
+    with pytest.raises(KeyLoadError, match="is a damaged RSA key"):
+        KalshiAuth.from_pem(KID, rsa_pem_of(numbers))
+
+
+def test_sound_rsa_keys_load_in_every_format_and_sign(rsa: KeyPair) -> None:
+    traditional = rsa.private_key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    )
+    loaded = [
+        KalshiAuth.from_pem(KID, rsa.pem),
+        KalshiAuth.from_pem(KID, traditional),
+        KalshiAuth.from_pem(KID, rsa.encrypted_pem, PASSPHRASE),
+    ]
+    for auth in loaded:
+        headers = auth.sign_headers("GET", BALANCE)
+        message = (headers[TIMESTAMP_HEADER] + "GET" + BALANCE).encode()
+        assert signature_is_valid(rsa.public_key, message, headers[SIGNATURE_HEADER])
 
 
 def assert_no_secret(text: str) -> None:

@@ -58,3 +58,18 @@ def test_chart_without_matplotlib_names_the_extra(
     code = main(["pnl", "--db", str(tmp_path / "l.sqlite"), "--chart", "x.png"])
     assert code == 2
     assert "pip install 'kalshi-portfolio[plot]'" in capsys.readouterr().err
+
+
+def test_without_the_cli_extra_the_command_names_it() -> None:
+    # click/rich made unimportable: the command says which extra to install, exit 2, no traceback.
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; sys.modules['rich'] = None; "
+        "from kalshi_ext.cli import main; sys.exit(main(['balance']))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "pip install 'kalshi-portfolio[cli]'" in done.stderr
+    assert "Traceback" not in done.stderr
