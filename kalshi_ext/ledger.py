@@ -6,9 +6,9 @@ Schema (version 2; `PRAGMA user_version` holds it, older ledgers are migrated on
 - one plain table per list (`fills`, `orders`, `settlements`, `deposits`, `withdrawals`) whose
   columns are the API's field names with the values exactly as sent: dollar amounts and counts
   as the API's decimal text ("0.5600", "10.00"), cents as integers, booleans as 0/1, date-times
-  as the API's RFC 3339 text (ledgers synced before kalshi-portfolio wrote the reply's own text
-  hold it re-written in UTC with a "Z": the same instants); plus `time_s`, the item's time in Unix seconds (`created_time`,
-  `settled_time` or `created_ts`), indexed with `ticker`;
+  as the API's RFC 3339 text (ledgers synced before kalshi-portfolio wrote the reply's own
+  text hold it re-written in UTC with a "Z": the same instants); plus `time_s`, the item's time
+  in Unix seconds (`created_time`, `settled_time` or `created_ts`), indexed with `ticker`;
 - `sync_state`: the resume point (cursor and time floor) of a walk that has not finished;
 - `ledger_meta`: which API (`base_url`) and subaccount the ledger holds.
 
