@@ -157,26 +157,31 @@ class RecordShape:
         return self._csv_lines(self._wire, raw_items)
 
     def _csv_lines(self, writers: _Writers, items: Sequence[Any]) -> str:
-        text = "\n".join(map(writers.line, items))
-        # One check for the whole page: as many commas and line breaks as the fields and rows
-        # make, and no quote or carriage return. Otherwise, line by line.
-        separators = len(self.columns) - 1
+        lines = list(map(writers.line, items))
+        # One check for the whole page: as many commas as the fields make, and no quote or line
+        # break (searched in the lines joined without separators, a search rather than a count).
+        # Otherwise, line by line.
+        whole = "".join(lines)
         if (
-            text.count(",") != separators * len(items)
-            or text.count("\n") != max(len(items) - 1, 0)
-            or '"' in text
-            or "\r" in text
+            whole.count(",") != (len(self.columns) - 1) * len(lines)
+            or '"' in whole
+            or "\n" in whole
+            or "\r" in whole
         ):
-            text = "\n".join(self._checked_line(writers, item) for item in items)
-        return text + "\n" if items else ""
+            lines = [self._checked_line(writers, item) for item in items]
+        if lines:
+            lines.append("")  # the last line's newline, without copying the text again
+        return "\n".join(lines)
 
     def _checked_line(self, writers: _Writers, item: Any) -> str:
         line = writers.line(item)
         if line.count(",") != len(self.columns) - 1 or any(c in line for c in '"\n\r'):
             buffer = io.StringIO()
-            # The writer quotes what contains its line terminator: "\n" is the one it must see.
-            csv.writer(buffer, lineterminator="\n").writerow(writers.csv_row(item))
-            return buffer.getvalue()[:-1]
+            # The writer quotes a field holding a character of its line terminator: given
+            # "\r\n", it quotes a field with either (given "\n" alone, a bare "\r" went unquoted
+            # and a reader split the row there).
+            csv.writer(buffer, lineterminator="\r\n").writerow(writers.csv_row(item))
+            return buffer.getvalue()[:-2]
         return line
 
 
