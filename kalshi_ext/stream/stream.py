@@ -326,6 +326,7 @@ def _blocking(
 
     call.__name__, call.__qualname__ = method.__name__, f"Stream.{method.__name__}"
     call.__doc__ = method.__doc__
+    call.__wrapped__ = method  # type: ignore[attr-defined]  # inspect/help show its parameters
     return call
 
 
