@@ -430,7 +430,11 @@ class FillFeedPolicy:
         fill_id = fill.fill_id
         if fill_id in self._seen:
             return False
-        ts_ms = fill_time_ms(fill)
+        created = fill.created_time
+        if type(created) is datetime and created.tzinfo is not None:  # fill_time_ms, inlined
+            ts_ms = (created - _EPOCH) // _ONE_MS
+        else:
+            ts_ms = fill_time_ms(fill)
         if ts_ms < self._floor_ms:
             return False  # before complete_before - overlap: a backfill delivered it already
         if self._not_before_ms is not None and ts_ms < self._not_before_ms:
@@ -576,7 +580,7 @@ class Receive:
     timeout: float | None
 
 
-@attrs.frozen
+@attrs.define  # not frozen: one per fill, and a frozen class's __init__ costs thrice as much
 class Deliver:
     """Hand this fill to the consumer."""
 

@@ -119,7 +119,10 @@ def classify_fill_event(event: Any) -> tuple[str, Any]:
     if type(event) is StreamMessage:
         if event.channel != "fill":
             return "other", None
-        return _stream_fill(event.msg)
+        msg = event.msg
+        if type(msg) is Fill:  # decoded by decode_stream_fill already (_feed_decoders)
+            return "fill", msg
+        return _stream_fill(msg)
     return _classify_marker(event, "fill")
 
 
