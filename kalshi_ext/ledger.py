@@ -6,8 +6,9 @@ Schema (version 2; `PRAGMA user_version` holds it, older ledgers are migrated on
 - one plain table per list (`fills`, `orders`, `settlements`, `deposits`, `withdrawals`) whose
   columns are the API's field names with the values exactly as sent: dollar amounts and counts
   as the API's decimal text ("0.5600", "10.00"), cents as integers, booleans as 0/1, date-times
-  as RFC 3339 text; plus `time_s`, the item's time in Unix seconds (`created_time`,
-  `settled_time` or `created_ts`), indexed with `ticker`;
+  as the API's RFC 3339 text (ledgers synced before kalshi-portfolio wrote the reply's own
+  text hold it re-written in UTC with a "Z": the same instants); plus `time_s`, the item's time
+  in Unix seconds (`created_time`, `settled_time` or `created_ts`), indexed with `ticker`;
 - `sync_state`: the resume point (cursor and time floor) of a walk that has not finished;
 - `ledger_meta`: which API (`base_url`) and subaccount the ledger holds.
 
@@ -353,6 +354,10 @@ def connect(path: str | Path) -> sqlite3.Connection:
         # fsync per commit (a power cut may lose the last pages, which the next sync refetches).
         connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("PRAGMA synchronous = NORMAL")
+        # Checkpoints (copying the WAL into the database, with an fsync each) every 64 MiB of
+        # WAL rather than SQLite's 4 MiB: an initial load of 100,000 fills did ~25 of them,
+        # ~0.3 s. Commits stay atomic either way; the last connection to close checkpoints.
+        connection.execute("PRAGMA wal_autocheckpoint = 16384")
         connection.execute("PRAGMA cache_size = -32768")  # 32 MiB: index pages stay cached
         migrate(connection)
     except BaseException:
@@ -491,18 +496,15 @@ def _walk(
         page_size=page_size or table.page_size, start_cursor=cursor, **filters
     )
     shape = RecordShape.of(table.model, table.columns)
-    row, time_of = shape.row, table.time_of
+    time_of = table.time_of
     insert = table.insert_sql()
     for page in pager.pages():
-        rows = []
-        reached_floor = False
-        for item in page:
-            moment = time_of(item)
-            values = row(item)
-            values.append(moment)
-            rows.append(values)
-            if floor is not None and moment < floor:
-                reached_floor = True
+        # The models give each item's time (and decoding them checks every item, so one that
+        # does not match raises ResponseValidationError before anything of the page is stored);
+        # the stored values are the reply's own, exactly as sent.
+        times = list(map(time_of, page))
+        rows = shape.wire_rows(page.raw_items, times)
+        reached_floor = floor is not None and bool(times) and min(times) < floor
         done = reached_floor or not page.next_cursor
         with transaction(connection):
             if initial_load and report.pages == 0 and not done:
@@ -523,6 +525,9 @@ def _walk(
             on_page(table.name, len(rows))
         if done:
             break
+        # Held through the next fetch, a page's models and rows would reach the oldest GC
+        # generation and set off full collections (pagination's _release_before_next_fetch).
+        del page, rows, times
     return saved is not None
 
 

@@ -125,6 +125,20 @@ class Page(Generic[T]):
     def __len__(self) -> int:
         return len(self._raw_items)
 
+    @property
+    def raw_items(self) -> list[dict[str, Any]]:
+        """The page's items as the client's ``json_loads`` decoded them: wire names, wire values.
+
+        For writing values exactly as the API sent them (a price "0.5100" stays "0.5100", a
+        date-time keeps its offset and fractional digits), without building models. The reply's
+        envelope was checked when the page arrived (the item list is a list, the cursor a
+        string), but the items themselves are checked only when decoded: iterate the page (or
+        read ``items``) to have an item that does not match its model raise
+        ResponseValidationError, as `kalshi-portfolio export` and `sync` do before writing.
+        The list and its dicts are the page's own, shared with its decoding: read, don't modify.
+        """
+        return self._raw_items
+
     def has_next_page(self) -> bool:
         return bool(self.next_cursor)
 

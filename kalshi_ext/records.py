@@ -1,16 +1,22 @@
 """Flat records: a generated model's wire fields as rows of exact values, for CSV, JSONL and SQLite.
 
 A row holds each field as the API sent it: prices, counts and fees stay the fixed-point strings
-of the wire ("0.5600", "10.00"), integers stay integers, and nothing goes through float. A
-date-time field is written back in RFC 3339 UTC with a "Z" (the generated model parses it into a
-`datetime`); an absent field is None (an empty CSV cell, SQL NULL). Columns are named as the
-API's fields (`type`, not the generator's `type_`).
+of the wire ("0.5600", "10.00"), integers stay integers, and nothing goes through float. Columns
+are named as the API's fields (`type`, not the generator's `type_`); an absent field is None (an
+empty CSV cell, SQL NULL). Rows come from either of two sources:
+
+- the reply's item dicts (`Page.raw_items`; ``wire_row``, ``wire_rows``, ``wire_csv_lines``):
+  every value exactly as sent, a date-time's text included (its offset and fractional digits).
+  `kalshi-portfolio export` and `sync` write these, after decoding each item into its model so
+  that one that does not match raises as iterating would;
+- models (``row``, ``rows``, ``csv_lines``), for the tables printed from typed replies: a
+  date-time is written back in RFC 3339 UTC with a "Z", as the model holds a `datetime`.
 
 Rows are built by straight-line code compiled once per (model, columns), as `decoding` compiles
-decoders: one attribute read per field and a conversion only where the field's type needs one.
-A CSV line is built the same way and checked for any character that would need quoting (then
-that row goes through the `csv` module instead), so an export costs little more than iterating
-the models at all (bench/bench_cli.py).
+decoders: one read per field and a conversion only where the field's type needs one. A CSV line
+is built the same way and a page is checked at once for any character that would need quoting
+(then those rows go through the `csv` module instead), so an export costs little more than
+iterating the models at all (bench/bench_cli.py).
 """
 
 from __future__ import annotations
@@ -94,14 +100,29 @@ def _kind(hint: Any) -> tuple[Kind, bool]:
 
 
 @attrs.frozen
+class _Writers:
+    """Compiled row and CSV-line builders over one kind of input (models, or wire dicts)."""
+
+    row: Callable[[Any], list[Any]]  # the values; bools as bools, or "true"/"false" for csv
+    line: Callable[[Any], str]  # one CSV line without its newline, unchecked for quoting
+    csv_row: Callable[[Any], list[Any]]  # the values for the csv module (bools as JSON spells)
+
+
+@attrs.frozen
 class RecordShape:
-    """How to turn one model into rows (or CSV lines) with the given wire columns."""
+    """How to turn one model, or the wire dict it was decoded from, into rows (or CSV lines)
+    with the given wire columns.
+
+    ``row``/``csv_lines`` read models; ``wire_row``/``wire_csv_lines`` read the item dicts of
+    the reply (`Page.raw_items`) and write each value exactly as sent, a date-time included.
+    A wire dict must have decoded into its model first (a required field is read as present).
+    """
 
     model: type[Any]
     columns: tuple[str, ...]
-    row: Callable[[Any], list[Any]]  # the values; bools as bools, or "true"/"false" for csv
-    _line: Callable[[Any], str]  # one CSV line without its newline, unchecked
-    _csv_row: Callable[[Any], list[Any]]
+    _models: _Writers
+    _wire: _Writers
+    _wire_row_and: Callable[[Any, Any], tuple[Any, ...]]
 
     @classmethod
     def of(
@@ -110,37 +131,58 @@ class RecordShape:
         wanted = None if columns is None else tuple(columns)
         return _shape(model, wanted, target)  # type: ignore[arg-type,unused-ignore]
 
+    @property
+    def row(self) -> Callable[[Any], list[Any]]:
+        return self._models.row
+
+    @property
+    def wire_row(self) -> Callable[[Any], list[Any]]:
+        return self._wire.row
+
+    def wire_rows(self, raw_items: Iterable[Any], last: Iterable[Any]) -> list[tuple[Any, ...]]:
+        """A tuple per wire dict (values as sent, bools as bools) with one more value at the
+        end, taken from `last` in step (the ledger's `time_s`)."""
+        return list(map(self._wire_row_and, raw_items, last))
+
     def rows(self, items: Iterable[Any]) -> Iterable[list[Any]]:
-        return map(self.row, items)
+        return map(self._models.row, items)
 
     def csv_lines(self, items: Iterable[Any]) -> str:
-        """The items as CSV lines, each ending in "\\n"; fields quoted where the csv module
+        """The models as CSV lines, each ending in "\\n"; fields quoted where the csv module
         would quote them (only a field with a comma, quote or line break needs it)."""
-        items = list(items)
-        text = "\n".join(map(self._line, items))
-        # One check for the whole page: as many commas and line breaks as the fields and rows
-        # make, and no quote or carriage return. Otherwise, line by line.
-        separators = len(self.columns) - 1
+        return self._csv_lines(self._models, list(items))
+
+    def wire_csv_lines(self, raw_items: Sequence[Any]) -> str:
+        """The wire dicts as CSV lines, as `csv_lines` writes models, values as sent."""
+        return self._csv_lines(self._wire, raw_items)
+
+    def _csv_lines(self, writers: _Writers, items: Sequence[Any]) -> str:
+        lines = list(map(writers.line, items))
+        # One check for the whole page: as many commas as the fields make, and no quote or line
+        # break (searched in the lines joined without separators, a search rather than a count).
+        # Otherwise, line by line.
+        whole = "".join(lines)
         if (
-            text.count(",") != separators * len(items)
-            or text.count("\n") != max(len(items) - 1, 0)
-            or '"' in text
-            or "\r" in text
+            whole.count(",") != (len(self.columns) - 1) * len(lines)
+            or '"' in whole
+            or "\n" in whole
+            or "\r" in whole
         ):
-            text = "\n".join(map(self._checked_line, items))
-        return text + "\n" if items else ""
+            lines = [self._checked_line(writers, item) for item in items]
+        if lines:
+            lines.append("")  # the last line's newline, without copying the text again
+        return "\n".join(lines)
 
-    def _checked_line(self, item: Any) -> str:
-        line = self._line(item)
+    def _checked_line(self, writers: _Writers, item: Any) -> str:
+        line = writers.line(item)
         if line.count(",") != len(self.columns) - 1 or any(c in line for c in '"\n\r'):
-            return self._quoted(item)
+            buffer = io.StringIO()
+            # The writer quotes a field holding a character of its line terminator: given
+            # "\r\n", it quotes a field with either (given "\n" alone, a bare "\r" went unquoted
+            # and a reader split the row there).
+            csv.writer(buffer, lineterminator="\r\n").writerow(writers.csv_row(item))
+            return buffer.getvalue()[:-2]
         return line
-
-    def _quoted(self, item: Any) -> str:
-        buffer = io.StringIO()
-        # The writer quotes what contains its line terminator: "\n" is the one it must see.
-        csv.writer(buffer, lineterminator="\n").writerow(self._csv_row(item))
-        return buffer.getvalue()[:-1]
 
 
 def model_columns(model: type[Any]) -> tuple[str, ...]:
@@ -161,9 +203,19 @@ def _shape(model: type[Any], columns: tuple[str, ...] | None, target: Target) ->
     if unknown:
         raise ValueError(f"{model.__name__} has no fields {unknown}")
     fields = [(by_wire[column], *_kind(hints[by_wire[column]])) for column in wanted]
-    row = _compile_row(model, fields, csv_bools=target == "csv")
-    csv_row = _compile_row(model, fields, csv_bools=True)
-    return RecordShape(model, tuple(wanted), row, _compile_line(model, fields), csv_row)
+    models = _Writers(
+        _compile_row(model, fields, csv_bools=target == "csv"),
+        _compile_line(model, fields),
+        _compile_row(model, fields, csv_bools=True),
+    )
+    wire_fields = [(wire_name(attribute), kind, optional) for attribute, kind, optional in fields]
+    wire = _Writers(
+        _compile_wire_row(model, wire_fields, csv_bools=target == "csv"),
+        _compile_wire_line(model, wire_fields),
+        _compile_wire_row(model, wire_fields, csv_bools=True),
+    )
+    wire_row_and = _compile_wire_row_and(model, wire_fields)
+    return RecordShape(model, tuple(wanted), models, wire, wire_row_and)
 
 
 _Fields = list[tuple[str, Kind, bool]]  # (attribute, kind, optional)
@@ -207,13 +259,64 @@ def _compile_line(model: type[Any], fields: _Fields) -> Any:
     return _build(model, source, "line")
 
 
+# The wire writers read the reply's item dicts: a date-time or an enum is the text the API
+# sent, a nested object the JSON it sent (compact), so only bools and absent fields need work.
+def _wire_value(key: str, kind: Kind, optional: bool, csv_bools: bool) -> str:
+    read = f"d[{key!r}]" if not optional else f"d.get({key!r})"
+    if kind == "nested":
+        return f"_json(d.get({key!r}))"
+    if kind == "bool" and csv_bools:
+        return f"_bool(d.get({key!r}))"
+    return read
+
+
+def _compile_wire_row(model: type[Any], fields: _Fields, *, csv_bools: bool) -> Any:
+    values = ", ".join(_wire_value(k, kind, opt, csv_bools) for k, kind, opt in fields)
+    source = f"def row(d):\n    return [{values}]\n"
+    return _build(model, source, "wire row")
+
+
+def _compile_wire_row_and(model: type[Any], fields: _Fields) -> Any:
+    values = "".join(f"{_wire_value(k, kind, opt, csv_bools=False)}, " for k, kind, opt in fields)
+    source = f"def row(d, last):\n    return ({values}last)\n"
+    return _build(model, source, "wire row")
+
+
+def _wire_cell(key: str, kind: Kind, optional: bool) -> str:
+    if kind == "nested":
+        return f"{{_text(_json(d.get({key!r})))}}"
+    if kind == "bool":
+        if optional:
+            return f"{{_text(_bool(d.get({key!r})))}}"
+        return f"{{'true' if d[{key!r}] else 'false'}}"
+    if optional:
+        return f"{{'' if (v := d.get({key!r})) is None else v}}"
+    return f"{{d[{key!r}]}}"
+
+
+def _compile_wire_line(model: type[Any], fields: _Fields) -> Any:
+    template = ",".join(_wire_cell(k, kind, opt) for k, kind, opt in fields)
+    source = f"def line(d):\n    return f{template!r}\n"
+    return _build(model, source, "wire line")
+
+
+def _json_text(value: Any) -> Any:
+    return None if value is None else json.dumps(value, separators=(",", ":"))
+
+
 def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
 def _build(model: type[Any], source: str, name: str) -> Any:
-    namespace: dict[str, Any] = {"_UNSET": UNSET, "_text": _text, "_iso": iso_utc}
+    namespace: dict[str, Any] = {
+        "_UNSET": UNSET,
+        "_text": _text,
+        "_iso": iso_utc,
+        "_json": _json_text,
+        "_bool": _bool_text,
+    }
     namespace.update({f"_{kind}": convert for kind, convert in _CONVERT.items()})
     code = compile(source, f"<kalshi_ext {name} for {model.__qualname__}>", "exec")
     exec(code, namespace)  # the source is built above from attrs field names only
-    return namespace[name]
+    return namespace[name.rsplit(" ", 1)[-1]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import csv
 from typing import IO, Any
 
@@ -78,9 +79,15 @@ def export(
             write = _csv_writer(spec, stream) if file_format == "csv" else _jsonl_writer(stream)
             keep = None if spec.time_filter else _window(spec, since, until)
             for page in pager.pages():
-                items = page if keep is None else filter(keep, page)
-                write(items)
-                progress.page(len(page))
+                # Each item is decoded into its model, so one that does not match raises
+                # ResponseValidationError as iter_* would; the values written are the reply's own.
+                collections.deque(page, maxlen=0)
+                raw = page.raw_items if keep is None else list(filter(keep, page.raw_items))
+                write(raw)
+                progress.page(len(raw))
+                # Held through the next fetch, a page's objects would reach the oldest GC
+                # generation and set off full collections (pagination's _release_before_next_fetch).
+                del page, raw
     if path != "-":
         click.echo(f"wrote {progress.items} {kind} to {path}", err=True)
 
@@ -97,19 +104,22 @@ def _csv_writer(spec: ExportKind, stream: IO[str]) -> Any:
 
     shape = RecordShape.of(_model(spec), target="csv")
     csv.writer(stream, lineterminator="\n").writerow(shape.columns)
-    lines = shape.csv_lines
+    lines = shape.wire_csv_lines
 
-    def write(items: Any) -> None:
-        stream.write(lines(items))  # one write per page
+    def write(raw_items: list[dict[str, Any]]) -> None:
+        stream.write(lines(raw_items))  # one write per page
 
     return write
 
 
 def _jsonl_writer(stream: IO[str]) -> Any:
-    from kalshi_ext.cli.output import write_json_lines
+    import json
 
-    def write(items: Any) -> None:
-        write_json_lines(items, stream)
+    dumps = json.JSONEncoder(separators=(",", ":")).encode
+
+    def write(raw_items: list[dict[str, Any]]) -> None:
+        # Each item as the API sent it, one JSON object a line; one write per page.
+        stream.write("".join(f"{dumps(item)}\n" for item in raw_items))
 
     return write
 
@@ -119,8 +129,8 @@ def _window(spec: ExportKind, since: int | None, until: int | None) -> Any:
         return None
     field = spec.time_field
 
-    def keep(item: Any) -> bool:
-        moment = getattr(item, field)
+    def keep(item: dict[str, Any]) -> bool:
+        moment = item[field]  # Unix seconds, an integer on the wire and in the model
         return (since is None or moment >= since) and (until is None or moment <= until)
 
     return keep

@@ -299,9 +299,13 @@ def test_export_every_kind_as_jsonl_to_stdout(history: LocalExchange, kind: str)
     result = run_cli(exchange_env(history), "export", kind, "--format", "jsonl", "--out", "-")
     assert result.code == 0, result.stderr
     assert result.stderr == ""  # no progress bar when stderr is not a terminal
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
     with history.client() as client:
-        expected = [wire(x) for x in getattr(client, f"iter_{kind}")()]
-    assert [json.loads(line) for line in result.stdout.splitlines()] == expected
+        pager = getattr(client, f"iter_{kind}")()
+        sent = [raw for page in pager.pages() for raw in page.raw_items]
+        items = list(getattr(client, f"iter_{kind}")())
+    assert lines == sent  # each item exactly as the API sent it
+    assert [type(item).from_dict(line) for item, line in zip(items, lines, strict=True)] == items
 
 
 @pytest.mark.parametrize("kind", ["fills", "orders", "settlements", "deposits", "withdrawals"])

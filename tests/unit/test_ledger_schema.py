@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -93,3 +94,38 @@ def test_csv_lines_quote_only_what_needs_quoting() -> None:
     assert expected[1][0] == 'a,"b"' and expected[1][4] == "line\nbreak"
     assert text.splitlines()[0] == text.splitlines()[-1]  # plain rows are not quoted
     assert shape.csv_lines([]) == ""
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        {"fill_id": 'a,"b"'},
+        {"ticker": "line\nbreak"},
+        {"ticker": "carriage\rreturn"},
+        {"market_ticker": "comma,only"},
+        {"side": None, "created_time": "2026-01-02T03:04:05.120+02:00"},
+    ],
+)
+def test_wire_csv_lines_write_values_as_sent_quoting_what_needs_it(odd: dict[str, Any]) -> None:
+    import csv
+    import io
+
+    shape = RecordShape.of(Fill, target="csv")
+    items = [FILL, {**FILL, **odd}, FILL]
+    text = shape.wire_csv_lines(items)
+    columns = model_columns(Fill)
+    expected = [
+        ["" if d.get(c) is None else str(d[c]).lower() if d.get(c) is True or d.get(c) is False
+         else str(d[c]) for c in columns]
+        for d in items
+    ]  # fmt: skip
+    assert list(csv.reader(io.StringIO(text, newline=""))) == expected
+    assert text.endswith("\n") and text.splitlines()[0] == text.splitlines()[-1]
+    # Models decoded from the same dicts give the same cells, date-times aside.
+    models = [Fill.from_dict(d) for d in items]
+    parsed = list(csv.reader(io.StringIO(shape.csv_lines(models), newline="")))
+    for got, want in zip(parsed, expected, strict=True):
+        assert [g for g, c in zip(got, columns, strict=True) if c != "created_time"] == [
+            w for w, c in zip(want, columns, strict=True) if c != "created_time"
+        ]
+    assert shape.wire_csv_lines([]) == ""
