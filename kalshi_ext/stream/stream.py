@@ -128,6 +128,8 @@ class AsyncStream:
         market_tickers: Iterable[str] | None,
         max_buffered: int,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        *,
+        decoders: Mapping[str, Decoder] | None = None,
     ) -> AsyncStream:
         from kalshi_ext.client import user_agent
 
@@ -140,6 +142,7 @@ class AsyncStream:
             market_tickers=market_tickers,
             max_buffered=max_buffered,
             sleep=sleep,
+            decoders=decoders,
         )
 
     async def open(self) -> Self:
