@@ -30,6 +30,7 @@ from kalshi_ext.feed import (
     decode_stream_fill,
     feed_flow,
     fill_from_stream,
+    steady_fills,
 )
 from kalshi_ext.live import (
     Change,
@@ -215,7 +216,8 @@ class FillFeed(_FeedBase):
             max_buffered=self._max_buffered,
             decoders=_feed_decoders(),
         ) as stream:
-            flow = feed_flow(self._policy, classify_fill_event)
+            policy = self._policy
+            flow = feed_flow(policy, classify_fill_event)
             action = next(flow)
             while True:
                 if type(action) is Deliver:
@@ -225,6 +227,10 @@ class FillFeed(_FeedBase):
                     events = _next_events_sync(stream, action.timeout)
                     if events is None:
                         return
+                    fills = steady_fills(policy, events, classify_fill_event)
+                    if fills is not None:  # decided already: no per-fill hop through the flow
+                        yield from fills
+                        events = []
                     action = flow.send(events)
                 else:
                     assert isinstance(action, Backfill)
@@ -284,7 +290,8 @@ class AsyncFillFeed(_FeedBase):
             max_buffered=self._max_buffered,
             decoders=_feed_decoders(),
         ) as stream:
-            flow = feed_flow(self._policy, classify_fill_event)
+            policy = self._policy
+            flow = feed_flow(policy, classify_fill_event)
             action = next(flow)
             while True:
                 if type(action) is Deliver:
@@ -294,6 +301,11 @@ class AsyncFillFeed(_FeedBase):
                     events = await _next_events(stream, action.timeout)
                     if events is None:
                         return
+                    fills = steady_fills(policy, events, classify_fill_event)
+                    if fills is not None:  # decided already: no per-fill hop through the flow
+                        for fill in fills:
+                            yield fill
+                        events = []
                     action = flow.send(events)
                 else:
                     assert isinstance(action, Backfill)
