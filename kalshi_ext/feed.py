@@ -472,11 +472,12 @@ class FillFeedPolicy:
         restart must not skip a fill the consumer never held).
         """
         seen = self._seen
-        floor_ms = self._floor_ms
-        not_before_ms = self._not_before_ms
+        # Below the window floor or before `since`: both dropped, so one bound does for both.
+        lowest_ms = self._floor_ms
+        if self._not_before_ms is not None and self._not_before_ms > lowest_ms:
+            lowest_ms = self._not_before_ms
         tickers = self.market_tickers
         accepted: list[Fill] = []
-        last = self._last
         for fill in fills:
             fill_id = fill.fill_id
             if fill_id in seen:
@@ -493,17 +494,16 @@ class FillFeedPolicy:
                 )
             else:
                 ts_ms = fill_time_ms(fill)
-            if ts_ms < floor_ms:
-                continue
-            if not_before_ms is not None and ts_ms < not_before_ms:
+            if ts_ms < lowest_ms:
                 continue
             if tickers is not None and fill.market_ticker not in tickers:
                 continue
             seen[fill_id] = ts_ms
             accepted.append(fill)
-            last = (fill_id, ts_ms)
         self._handing = (accepted, self._last)
-        self._last = last
+        if accepted:
+            last_id = accepted[-1].fill_id
+            self._last = (last_id, seen[last_id])
         handing = self._handing_iter = iter(accepted)
         return handing
 
