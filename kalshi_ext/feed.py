@@ -712,13 +712,14 @@ def feed_flow(policy: FillFeedPolicy, classify: Classify) -> Generator[FeedActio
 
 
 def steady_fills(
-    policy: FillFeedPolicy, events: list[Any], classify: Classify
+    policy: FillFeedPolicy, events: list[Any], plain_fills: Callable[[list[Any]], list[Fill] | None]
 ) -> Iterator[Fill] | None:
     """The steady state's fast path, for the drivers: the fills to hand over from a batch the
     flow's Receive got, or None when the batch must go to the flow instead.
 
     Taken only when feed_flow would run the batch as one plain run of stream fills: nothing
-    pending, no backfill due now, and no loss or resubscription among the events. Then the
+    pending, no backfill due now, and no loss or resubscription among the events
+    (``plain_fills`` gives the batch's fills in order, or None if it holds one). Then the
     policy decides the whole batch in one loop (:meth:`FillFeedPolicy.stream_fills`, equal to
     the flow's per-fill decisions) and the driver yields the fills straight from the returned
     iterator, then sends the flow an empty batch (nothing arrived), so it looks at the clock
@@ -726,11 +727,5 @@ def steady_fills(
     """
     if not policy.steady():
         return None
-    fills: list[Fill] = []
-    for event in events:
-        kind, payload = classify(event)
-        if kind == "fill":
-            fills.append(payload)
-        elif kind != "other":
-            return None  # the flow runs it: the fills before the marker, then the marker
-    return policy.stream_fills(fills)
+    fills = plain_fills(events)
+    return None if fills is None else policy.stream_fills(fills)

@@ -127,6 +127,24 @@ def classify_fill_event(event: Any) -> tuple[str, Any]:
     return _classify_marker(event, "fill")
 
 
+def plain_stream_fills(events: list[Any]) -> list[Fill] | None:
+    """A batch's fills as classify_fill_event sees them (other events skipped), or None if it
+    holds a loss or a resubscription (see feed.steady_fills). A fill decoded already is taken
+    without a call per event: this runs once per fill in the steady state."""
+    fills: list[Fill] = []
+    append = fills.append
+    for event in events:
+        if type(event) is StreamMessage and event.channel == "fill" and type(event.msg) is Fill:
+            append(event.msg)
+            continue
+        kind, payload = classify_fill_event(event)
+        if kind == "fill":
+            append(payload)
+        elif kind != "other":
+            return None
+    return fills
+
+
 def _stream_fill(msg: Any) -> tuple[str, Any]:
     if type(msg) is Fill:  # decoded by decode_stream_fill already (_feed_decoders)
         return "fill", msg
@@ -227,7 +245,7 @@ class FillFeed(_FeedBase):
                     events = _next_events_sync(stream, action.timeout)
                     if events is None:
                         return
-                    fills = steady_fills(policy, events, classify_fill_event)
+                    fills = steady_fills(policy, events, plain_stream_fills)
                     if fills is not None:  # decided already: no per-fill hop through the flow
                         yield from fills
                         events = []
@@ -301,7 +319,7 @@ class AsyncFillFeed(_FeedBase):
                     events = await _next_events(stream, action.timeout)
                     if events is None:
                         return
-                    fills = steady_fills(policy, events, classify_fill_event)
+                    fills = steady_fills(policy, events, plain_stream_fills)
                     if fills is not None:  # decided already: no per-fill hop through the flow
                         for fill in fills:
                             yield fill

@@ -17,6 +17,15 @@ from kalshi_ext.feed import (
     ResumePoint,
     steady_fills,
 )
+from kalshi_ext.feed_io import classify_fill_event, plain_stream_fills
+from kalshi_ext.stream.events import (
+    ChannelError,
+    MalformedMessage,
+    MessagesLost,
+    Reconnected,
+    StreamMessage,
+    SubscriptionRestarted,
+)
 from kalshi_generated.models import Fill
 from kalshi_generated.types import UNSET
 
@@ -142,8 +151,10 @@ def fill_event(fill: Fill) -> tuple[str, Any]:
     return "fill", fill
 
 
-def classify(event: tuple[str, Any]) -> tuple[str, Any]:
-    return event
+def plain_fills(events: list[tuple[str, Any]]) -> list[Fill] | None:
+    if any(kind in ("lost", "subscribed") for kind, _ in events):
+        return None
+    return [payload for kind, payload in events if kind == "fill"]
 
 
 def test_steady_fills_leaves_everything_but_plain_fills_to_the_flow() -> None:
@@ -151,7 +162,7 @@ def test_steady_fills_leaves_everything_but_plain_fills_to_the_flow() -> None:
     policy = FillFeedPolicy(None, wall=lambda: now[0], reconcile_every_s=60)
     fill = make_fill("s1", 100_000, TICKERS[0], 0, True)
     # The start's backfill is due: the flow runs it before any stream fill.
-    assert steady_fills(policy, [fill_event(fill)], classify) is None
+    assert steady_fills(policy, [fill_event(fill)], plain_fills) is None
     backfills = 0
     while (backfill := policy.due_backfill()) is not None:  # the start's, then the REST lag's
         assert isinstance(backfill, Backfill)
@@ -161,13 +172,65 @@ def test_steady_fills_leaves_everything_but_plain_fills_to_the_flow() -> None:
     assert backfills == 2 and policy.seconds_until_due() == 60 - 2
     # A loss or a resubscription in the batch: the flow runs it (and the fills around it).
     for marker in (("lost", "messages lost"), ("subscribed", "reconnected")):
-        assert steady_fills(policy, [fill_event(fill), marker], classify) is None
+        assert steady_fills(policy, [fill_event(fill), marker], plain_fills) is None
     # Plain fills (and events that are no concern of the feed): decided here, in order.
     later = make_fill("s2", 200_000, TICKERS[0], 0, True)
     handed = steady_fills(
-        policy, [fill_event(fill), ("other", None), fill_event(later), fill_event(fill)], classify
+        policy,
+        [fill_event(fill), ("other", None), fill_event(later), fill_event(fill)],
+        plain_fills,
     )
     assert handed is not None and [f.fill_id for f in handed] == ["s1", "s2"]
     # The periodic reconcile falls due: the flow again.
     now[0] += 61
-    assert steady_fills(policy, [fill_event(later)], classify) is None
+    assert steady_fills(policy, [fill_event(later)], plain_fills) is None
+
+
+def flow_reading(events: list[Any]) -> list[Fill] | None:
+    """What feed_flow makes of a batch by classify_fill_event: its fills, or None at a marker."""
+    fills = []
+    for event in events:
+        kind, payload = classify_fill_event(event)
+        if kind in ("lost", "subscribed"):
+            return None
+        if kind == "fill":
+            fills.append(payload)
+    return fills
+
+
+FRAME = {
+    "trade_id": "t1",
+    "order_id": "o1",
+    "market_ticker": TICKERS[0],
+    "exchange_index": 0,
+    "is_taker": True,
+    "side": "yes",
+    "action": "buy",
+    "outcome_side": "yes",
+    "book_side": "bid",
+    "yes_price_dollars": "0.5000",
+    "count_fp": "1.00",
+    "fee_cost": "0.020000",
+    "post_position_fp": "1.00",
+    "purchased_side": "yes",
+    "ts": int(T0),
+    "ts_ms": int(T0 * 1000),
+}
+EVENTS = [
+    StreamMessage("fill", 1, None, make_fill("d1", 0, TICKERS[0], 0, True)),  # decoded already
+    StreamMessage("fill", 1, None, FRAME),  # a frame's JSON: converted
+    StreamMessage("fill", 1, None, {"trade_id": "broken"}),  # undecodable: a loss
+    StreamMessage("user_orders", 2, None, {}),  # another channel: skipped
+    Reconnected(0.1, T0, 1, "drop", ()),
+    MessagesLost(1, T0, T0 + 1, {"fill": 1}),
+    SubscriptionRestarted("fill", 17, "restarted", 1, 3),
+    ChannelError(17, "error", "fill", 1),
+    ChannelError(17, "error", "user_orders", 2),  # another channel's: skipped
+    MalformedMessage("fill", 1, None, "{", "bad json"),
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(EVENTS), max_size=12))
+def test_plain_stream_fills_reads_a_batch_as_the_flow_does(events: list[Any]) -> None:
+    assert plain_stream_fills(events) == flow_reading(events)
