@@ -251,12 +251,20 @@ class BackfillResult:
     def __init__(self) -> None:
         self.fills: list[Fill] = []
         self.found: Fill | None = None
+        # Fills of the found fill's millisecond that REST lists after it: made before it, so
+        # the caller saw them; a later backfill reading that millisecond must skip them.
+        self.before_found: list[str] = []
 
     def add(self, backfill: Backfill, fill: Fill) -> bool:
         """Take one fill of the walk; False when the walk should stop."""
+        if self.found is not None:
+            if fill_time_ms(fill) < fill_time_ms(self.found):
+                return False
+            self.before_found.append(fill.fill_id)
+            return True
         if backfill.is_last(fill):
             self.found = fill
-            return False
+            return True
         if backfill.wants(fill):
             self.fills.append(fill)
         return True
@@ -409,7 +417,10 @@ class FillFeedPolicy:
                 )
             found_ms = fill_time_ms(result.found)
             self._seen[result.found.fill_id] = found_ms
-            self._complete_ms = found_ms
+            self._seen.update(dict.fromkeys(result.before_found, found_ms))
+            # Later backfills read from found_ms - overlap: the fills before the found one
+            # were the caller's already (the walk only read back to it), never hand them over.
+            self._complete_ms = self._not_before_ms = found_ms
             self._until_fill_id = None
         self._failures = 0
         self._last_backfill_at = backfill.started_at

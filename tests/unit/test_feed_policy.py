@@ -429,3 +429,32 @@ def test_simulated_losses_never_lose_or_repeat_a_fill(
     pump(sim, flow, action, settle=lambda: policy.resume_point.complete_before_ms > last)
     assert sorted(sim.delivered) == sorted(f.fill_id for f in sim.fills)
     assert len(sim.delivered) == len(set(sim.delivered))
+
+
+def test_since_a_fill_id_never_delivers_the_fills_before_it_on_a_later_backfill() -> None:
+    # The caller saw f0 and f1 (its last): a restart within the overlap must not hand f0 over
+    # when a later backfill (rest_lag, periodic, reconnect) reads the seconds around f1 again.
+    wall = FakeWall()
+    policy = FillFeedPolicy("f1", overlap_s=5, rest_lag_s=1, wall=wall)
+    f0, f1, f2, f3 = (make_fill(f"f{i}", T0 - 1 + i * 0.25) for i in range(4))
+    same_ms = make_fill("f0-same-ms", T0 - 0.75)  # made in f1's millisecond, just before it
+    exchange = [f0, same_ms, f1, f2, f3]  # the exchange's order
+    assert [f.fill_id for f in exchange] == ["f0", "f0-same-ms", "f1", "f2", "f3"]
+    delivered: list[str] = []
+    backfill = policy.due_backfill()
+    assert backfill is not None
+    policy.backfill_read(backfill, result_of(backfill, list(reversed(exchange))))
+    while (fill := policy.next_pending()) is not None:
+        delivered.append(fill.fill_id)
+    assert delivered == ["f2", "f3"]
+    for _ in range(3):  # the rest_lag follow-up, then a reconnect
+        wall.now += 2
+        policy.subscribed("reconnected")
+        again = policy.due_backfill()
+        assert again is not None and again.min_ts is not None
+        assert again.min_ts * 1000 <= fill_time_ms(exchange[0])  # the walk reads them again
+        policy.backfill_read(again, result_of(again, rest_view(exchange, again)))
+        while (fill := policy.next_pending()) is not None:
+            delivered.append(fill.fill_id)
+    assert delivered == ["f2", "f3"]
+    assert policy.stream_fill(exchange[0]) is False  # nor from a late stream frame
