@@ -169,6 +169,8 @@ class ResumePoint:
     ``delivered``: (fill id, time in ms) of the fills delivered at or after
     ``complete_before_ms - overlap`` (a restart backfills from there and skips these).
     ``last_fill_id`` / ``last_fill_ts_ms``: the last fill delivered, for display and logs.
+    ``not_before_ms``: the feed's own ``since`` while a restart's backfill still reaches back
+    before it (fills made earlier were never wanted, so a restart must not hand them over).
     Save it (``to_dict()`` is JSON-ready) after handling each fill; ``from_dict`` reads it back.
     """
 
@@ -176,6 +178,7 @@ class ResumePoint:
     delivered: tuple[tuple[str, int], ...] = ()
     last_fill_id: str | None = None
     last_fill_ts_ms: int | None = None
+    not_before_ms: int | None = None
 
     @property
     def last_fill_time(self) -> datetime | None:
@@ -191,6 +194,7 @@ class ResumePoint:
             "delivered": [[fill_id, ts_ms] for fill_id, ts_ms in self.delivered],
             "last_fill_id": self.last_fill_id,
             "last_fill_ts_ms": self.last_fill_ts_ms,
+            "not_before_ms": self.not_before_ms,
         }
 
     @classmethod
@@ -198,11 +202,13 @@ class ResumePoint:
         try:
             delivered = tuple((str(i), int(t)) for i, t in data.get("delivered", ()))
             last_ts = data.get("last_fill_ts_ms")
+            not_before = data.get("not_before_ms")
             return cls(
                 complete_before_ms=int(data["complete_before_ms"]),
                 delivered=delivered,
                 last_fill_id=data.get("last_fill_id"),
                 last_fill_ts_ms=None if last_ts is None else int(last_ts),
+                not_before_ms=None if not_before is None else int(not_before),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(
@@ -311,6 +317,7 @@ class FillFeedPolicy:
         self._subscribed_at = self._last_backfill_at = now
         if isinstance(since, ResumePoint):
             self._complete_ms = since.complete_before_ms
+            self._not_before_ms = since.not_before_ms
             self._seen.update(since.delivered)
             if since.last_fill_id is not None and since.last_fill_ts_ms is not None:
                 self._last = (since.last_fill_id, since.last_fill_ts_ms)
@@ -338,7 +345,10 @@ class FillFeedPolicy:
         floor = self._window_floor_ms()
         delivered = tuple((i, t) for i, t in self._seen.items() if t >= floor)
         last_id, last_ts = self._last if self._last is not None else (None, None)
-        return ResumePoint(self._complete_ms, delivered, last_id, last_ts)
+        not_before = self._not_before_ms
+        if not_before is not None and not_before <= floor:
+            not_before = None  # no backfill reads that far back any more
+        return ResumePoint(self._complete_ms, delivered, last_id, last_ts, not_before)
 
     @property
     def subscribed_at(self) -> float:

@@ -458,3 +458,22 @@ def test_since_a_fill_id_never_delivers_the_fills_before_it_on_a_later_backfill(
             delivered.append(fill.fill_id)
     assert delivered == ["f2", "f3"]
     assert policy.stream_fill(exchange[0]) is False  # nor from a late stream frame
+
+
+def test_a_resume_point_keeps_since_and_a_restart_skips_fills_before_it() -> None:
+    # since=None means "from now on": a quick restart from the resume point must not hand over
+    # the fills made in the seconds before the first start (they were never wanted).
+    wall = FakeWall()
+    policy = FillFeedPolicy(None, overlap_s=5, rest_lag_s=0, wall=wall)
+    earlier = make_fill("earlier", T0 - 2)  # made before watch_fills started
+    start = policy.due_backfill()
+    assert start is not None
+    policy.backfill_read(start, result_of(start, [earlier]))
+    assert policy.next_pending() is None
+    saved = ResumePoint.from_dict(policy.resume_point.to_dict())
+    wall.now = T0 + 1
+    restarted = FillFeedPolicy(saved, overlap_s=5, rest_lag_s=0, wall=wall)
+    again = restarted.due_backfill()
+    assert again is not None
+    restarted.backfill_read(again, result_of(again, rest_view([earlier], again)))
+    assert restarted.next_pending() is None
