@@ -133,6 +133,9 @@ def _order_state(order: Order) -> tuple[str, ...]:
     )
 
 
+_FINAL_STATUSES = frozenset({"canceled", "executed"})
+
+
 def _updated_ms(order: Order) -> int | None:
     moment = order.last_update_time
     return None if moment is None or isinstance(moment, Unset) else _datetime_ms(moment)
@@ -248,6 +251,8 @@ class PortfolioState:
                 if _order_state(held) == _order_state(order):
                     return []
             if order.status == "resting":
+                if held is None and self._statuses.get(order.order_id) in _FINAL_STATUSES:
+                    return []  # an order never leaves canceled/executed: a lagging REST copy
                 self._orders[order.order_id] = order
             elif held is None and self._statuses.get(order.order_id) == order.status:
                 return []
