@@ -158,6 +158,19 @@ def _complement(yes_price_dollars: str) -> str:
     return str((Decimal(1) - price).quantize(Decimal(1).scaleb(exponent)))
 
 
+def wanted_tickers(market_tickers: Iterable[str] | None) -> frozenset[str] | None:
+    """market_tickers= as a set (None: every market). An empty list is refused: the stream
+    would follow every market and the feed keep none of it, staying empty forever."""
+    if market_tickers is None:
+        return None
+    if isinstance(market_tickers, str):
+        raise TypeError("market_tickers must be a list of tickers, not one str")
+    tickers = frozenset(market_tickers)
+    if not tickers:
+        raise ValueError("market_tickers is empty: pass None for every market, or some tickers")
+    return tickers
+
+
 # ---- the resume point -------------------------------------------------------------------------
 
 
@@ -297,14 +310,12 @@ class FillFeedPolicy:
             isinstance(reconcile_every_s, int | float) and reconcile_every_s > 0
         ):
             raise ValueError(f"reconcile_every_s must be > 0 or None, got {reconcile_every_s!r}")
-        if isinstance(market_tickers, str):
-            raise TypeError("market_tickers must be a list of tickers, not one str")
+        self.market_tickers = wanted_tickers(market_tickers)
         self._wall = wall
         self._overlap_ms = int(overlap_s * 1000)
         self._rest_lag_s = float(rest_lag_s)
         self._reconcile_every_s = reconcile_every_s
         self._max_failures = max_backfill_failures
-        self.market_tickers = frozenset(market_tickers) if market_tickers is not None else None
         self._seen: dict[str, int] = {}  # delivered fill id -> its time in ms
         self._pending: deque[Fill] = deque()  # a backfill's fills not yet handed over
         self._confirm_on_drain: int | None = None

@@ -34,7 +34,13 @@ from typing import Any
 
 import attrs
 
-from kalshi_ext.feed import _complement, _datetime_ms, _ms_datetime, fill_from_stream
+from kalshi_ext.feed import (
+    _complement,
+    _datetime_ms,
+    _ms_datetime,
+    fill_from_stream,
+    wanted_tickers,
+)
 from kalshi_generated.models import Fill, GetBalanceResponse, MarketPosition, Order
 from kalshi_generated.types import UNSET, Unset
 
@@ -198,7 +204,7 @@ class PortfolioState:
     """The view, guarded by one lock: the driver writes, any thread reads copies."""
 
     def __init__(self, market_tickers: Iterable[str] | None = None) -> None:
-        self.market_tickers = frozenset(market_tickers) if market_tickers is not None else None
+        self.market_tickers = wanted_tickers(market_tickers)
         self.lock = threading.Lock()
         self._orders: dict[str, Order] = {}
         self._positions: dict[str, LivePosition] = {}

@@ -477,3 +477,10 @@ def test_a_resume_point_keeps_since_and_a_restart_skips_fills_before_it() -> Non
     assert again is not None
     restarted.backfill_read(again, result_of(again, rest_view([earlier], again)))
     assert restarted.next_pending() is None
+
+
+def test_an_empty_market_tickers_list_is_a_clear_error_not_a_silent_feed() -> None:
+    # An empty list would subscribe to every market and then keep none of it: a feed (or a
+    # view) that stays empty forever. None means every market; [] is a mistake to report.
+    with pytest.raises(ValueError, match="market_tickers"):
+        FillFeedPolicy(market_tickers=[], wall=FakeWall())

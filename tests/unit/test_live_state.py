@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from kalshi_ext.feed import Receive
 from kalshi_ext.live import (
     BalanceChanged,
@@ -186,3 +188,8 @@ def test_a_snapshot_lagging_a_cancel_does_not_bring_the_order_back_to_resting() 
     assert state.orders == {}
     assert state.order_status("o1") == "canceled"
     assert gone == [] and not [c for c in changes if isinstance(c, OrderChanged)]
+
+
+def test_an_empty_market_tickers_list_is_a_clear_error_not_an_empty_view() -> None:
+    with pytest.raises(ValueError, match="market_tickers"):
+        PortfolioState([])
