@@ -538,6 +538,9 @@ def feed_flow(policy: FillFeedPolicy, classify: Classify) -> Generator[FeedActio
     ("subscribed", reason) after a (re)subscription, ("lost", reason) for a reported loss or an
     error, ("other", None) for anything else.
     """
+    # The drivers start the flow once the stream is subscribed: the REST lag is counted from
+    # now, not from when watch_fills() was called (its stream opens at the first next()).
+    policy.subscribed("start")
     backlog: deque[Any] = deque()
     while True:
         fill = policy.next_pending()

@@ -484,3 +484,23 @@ def test_an_empty_market_tickers_list_is_a_clear_error_not_a_silent_feed() -> No
     # view) that stays empty forever. None means every market; [] is a mistake to report.
     with pytest.raises(ValueError, match="market_tickers"):
         FillFeedPolicy(market_tickers=[], wall=FakeWall())
+
+
+def test_the_rest_lag_follow_up_counts_from_the_subscription_not_from_watch_fills() -> None:
+    # watch_fills() made at T0, iterated (the stream subscribes) 10 s later. A fill made just
+    # before that subscription that REST does not list yet is in neither source: the feed must
+    # look again once the lag has passed, not only at the next reconnect.
+    wall = FakeWall()
+    policy = FillFeedPolicy(overlap_s=1, rest_lag_s=1, reconcile_every_s=None, wall=wall)
+    wall.now = T0 + 10
+    flow = feed_flow(policy, lambda event: event)
+    start = next(flow)
+    assert isinstance(start, Backfill) and start.reason == "start"
+    late = make_fill("late", T0 + 9.8)  # REST lists it only after the start backfill
+    waiting = flow.send(BackfillResult())
+    assert isinstance(waiting, Receive)
+    assert waiting.timeout == pytest.approx(1)
+    wall.now = T0 + 11
+    follow_up = flow.send([])
+    assert isinstance(follow_up, Backfill) and follow_up.reason == "rest_lag"
+    assert flow.send(result_of(follow_up, [late])) == Deliver(late)
