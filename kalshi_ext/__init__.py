@@ -35,6 +35,15 @@ from kalshi_ext.orders import count_to_wire, price_to_wire
 from kalshi_ext.pagination import AsyncPager, Page, SyncPager
 
 if TYPE_CHECKING:
+    from kalshi_ext.feed import FillNotFoundError, ResumePoint
+    from kalshi_ext.feed_io import (
+        AsyncFillFeed,
+        AsyncLivePortfolio,
+        FeedOptions,
+        FillFeed,
+        LiveOptions,
+        LivePortfolio,
+    )
     from kalshi_ext.stream import (
         AsyncStream,
         ChannelError,
@@ -74,11 +83,25 @@ _STREAM_NAMES = frozenset(
 )
 
 
-def __getattr__(name: str) -> Any:
-    if name in _STREAM_NAMES:
-        import kalshi_ext.stream
+# The fill feed's names too (watch_fills, live_portfolio): they bring the stream package.
+_FEED_NAMES = {
+    "FillNotFoundError": "kalshi_ext.feed",
+    "ResumePoint": "kalshi_ext.feed",
+    "AsyncFillFeed": "kalshi_ext.feed_io",
+    "AsyncLivePortfolio": "kalshi_ext.feed_io",
+    "FeedOptions": "kalshi_ext.feed_io",
+    "FillFeed": "kalshi_ext.feed_io",
+    "LiveOptions": "kalshi_ext.feed_io",
+    "LivePortfolio": "kalshi_ext.feed_io",
+}
 
-        value = getattr(kalshi_ext.stream, name)
+
+def __getattr__(name: str) -> Any:
+    if name in _STREAM_NAMES or name in _FEED_NAMES:
+        import importlib
+
+        module = importlib.import_module(_FEED_NAMES.get(name, "kalshi_ext.stream"))
+        value = getattr(module, name)
         globals()[name] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -90,7 +113,9 @@ __all__ = [
     "APITimeoutError",
     "ArgumentTypeError",
     "AsyncClient",
+    "AsyncFillFeed",
     "AsyncKalshiClient",
+    "AsyncLivePortfolio",
     "AsyncPager",
     "AsyncStream",
     "AuthenticationError",
@@ -104,12 +129,17 @@ __all__ = [
     "ConflictError",
     "Detailed",
     "EventLoopError",
+    "FeedOptions",
+    "FillFeed",
+    "FillNotFoundError",
     "InvalidArgumentError",
     "KalshiAuth",
     "KalshiClient",
     "KalshiConfig",
     "KalshiError",
     "KeyLoadError",
+    "LiveOptions",
+    "LivePortfolio",
     "MalformedMessage",
     "MessagesLost",
     "NotFoundError",
@@ -119,6 +149,7 @@ __all__ = [
     "RateLimitError",
     "Reconnected",
     "ResponseValidationError",
+    "ResumePoint",
     "SequenceGap",
     "ServerError",
     "SigningError",

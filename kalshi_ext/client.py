@@ -17,7 +17,7 @@ import platform
 import threading
 import time
 import weakref
-from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Self, TypedDict, TypeVar, Unpack
 
@@ -60,6 +60,7 @@ if TYPE_CHECKING:
         LiveOptions,
         LivePortfolio,
     )
+    from kalshi_ext.stream.protocol import Decoder
     from kalshi_ext.stream.stream import AsyncStream, BackgroundLoop, Stream
     from kalshi_ext.transport import KalshiAiohttpTransport
     from kalshi_generated import AuthenticatedClient
@@ -286,6 +287,7 @@ class Client(_ClientBase):
         market_tickers: Iterable[str] | None = None,
         *,
         max_buffered: int = DEFAULT_MAX_BUFFERED,
+        decoders: Mapping[str, Decoder] | None = None,
     ) -> Stream:
         """A live stream of the portfolio channels; ``with client.stream([...]) as s: for e in s``.
 
@@ -299,7 +301,9 @@ class Client(_ClientBase):
             self._stream_loop = BackgroundLoop()
         return Stream(
             self._stream_loop,
-            lambda: AsyncStream.for_client(self, channels, market_tickers, max_buffered),
+            lambda: AsyncStream.for_client(
+                self, channels, market_tickers, max_buffered, decoders=decoders
+            ),
         )
 
     def close(self) -> None:
@@ -465,6 +469,7 @@ class AsyncClient(_ClientBase):
         market_tickers: Iterable[str] | None = None,
         *,
         max_buffered: int = DEFAULT_MAX_BUFFERED,
+        decoders: Mapping[str, Decoder] | None = None,
     ) -> AsyncStream:
         """A live stream of the portfolio channels: ``async with client.stream([...]) as s``.
 
@@ -472,12 +477,15 @@ class AsyncClient(_ClientBase):
         ``market_tickers`` limits them to those markets (None: all). ``max_buffered`` bounds
         the data events held for a slow consumer (then a MessagesLost event says what was
         dropped). Reconnects, restores subscriptions and says so with a Reconnected event; see
-        docs/streams.md.
+        docs/streams.md. ``decoders`` maps a data frame's type to the decoder of its ``msg``
+        (default: ``portfolio_decoders()``, the generated WebSocket models).
         """
         from kalshi_ext.stream.stream import AsyncStream
 
         self._check_streamable()
-        stream = AsyncStream.for_client(self, channels, market_tickers, max_buffered, self._sleep)
+        stream = AsyncStream.for_client(
+            self, channels, market_tickers, max_buffered, self._sleep, decoders=decoders
+        )
         self._streams.add(stream)  # closed with the client: they sign with its pool
         return stream
 

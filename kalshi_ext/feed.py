@@ -41,9 +41,11 @@ from typing import Any
 
 import attrs
 
+from kalshi_ext.decoding import _settable_directly
 from kalshi_ext.errors import KalshiError
 from kalshi_generated.models import Fill
 from kalshi_generated.types import UNSET, Unset
+from kalshi_generated.ws.types import Unset as WsUnset
 
 DEFAULT_OVERLAP_S = 5.0
 DEFAULT_REST_LAG_S = 1.0
@@ -62,7 +64,7 @@ class FillNotFoundError(KalshiError, LookupError):
 def fill_time_ms(fill: Fill) -> int:
     """When a fill was made, in Unix milliseconds (created_time, else the legacy ts seconds)."""
     created = fill.created_time
-    if not isinstance(created, Unset):
+    if type(created) is datetime or not isinstance(created, Unset):
         return _datetime_ms(created)
     if not isinstance(fill.ts, Unset):
         return fill.ts * 1000
@@ -72,15 +74,24 @@ def fill_time_ms(fill: Fill) -> int:
 def _datetime_ms(moment: datetime) -> int:
     if moment.tzinfo is None:
         raise ValueError(f"a naive datetime has no time zone: {moment!r}; pass an aware one")
-    delta = moment - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
+    return (moment - _EPOCH) // _ONE_MS  # integer microseconds, floored: exact
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_MS = timedelta(milliseconds=1)
 
 
 def _ms_datetime(ts_ms: int) -> datetime:
     return _EPOCH + timedelta(milliseconds=ts_ms)
+
+
+@functools.lru_cache(maxsize=1024)  # fills come in bursts within a second
+def _second_start(second: int) -> datetime:
+    return _EPOCH + timedelta(seconds=second)
+
+
+# A second's start plus one of these is _ms_datetime, exactly, at a tenth of its cost.
+_MILLISECONDS = tuple(timedelta(milliseconds=ms) for ms in range(1000))
 
 
 def normalize_rest_fill(fill: Fill) -> Fill:
@@ -124,6 +135,8 @@ def fill_from_stream(msg: Any) -> Fill:
         yes_price = source.yes_price_dollars
         ticker = source.market_ticker
         subaccount = getattr(source, "subaccount", UNSET)
+        if isinstance(subaccount, Unset | WsUnset):  # the WS model's own UNSET is not REST's
+            subaccount = UNSET
         return Fill(
             fill_id=trade_id,
             exchange_index=source.exchange_index,
@@ -146,6 +159,74 @@ def fill_from_stream(msg: Any) -> Fill:
         )
     except (AttributeError, TypeError, ValueError, ArithmeticError) as exc:
         raise ValueError(f"not a fill message: {type(exc).__name__}: {exc}") from None
+
+
+def decode_stream_fill(msg: Any) -> Fill:
+    """A ``fill`` frame's decoded JSON ``msg`` straight to the REST ``Fill``: equal to
+    ``fill_from_stream(ws.Fill.from_dict(msg))`` for every input (a test proves it on varied
+    frames), without building the WebSocket model in between. watch_fills' stream decodes
+    ``fill`` frames with it.
+
+    The fast path reads each key once, maps the prices through cached string functions (no
+    Decimal per fill) and builds ``created_time`` from a cached start of its second. Anything
+    it does not take as is (a key missing, ``ts_ms`` not an int, a price that is not one) goes
+    to the reference conversion, so its result, or its error, is the reference's.
+    """
+    try:
+        if _SLOTS_SETTABLE and type(msg) is dict:
+            ts_ms = msg["ts_ms"]
+            if type(ts_ms) is int:
+                trade_id = msg["trade_id"]
+                ticker = msg["market_ticker"]
+                yes_price = msg["yes_price_dollars"]
+                subaccount = msg.get("subaccount", UNSET)
+                second, millisecond = divmod(ts_ms, 1000)
+                msg["ts"]  # required by the WS model, unused when ts_ms is there
+                msg["post_position_fp"], msg["purchased_side"]  # required too
+                fill = _new_fill(Fill)
+                fill.fill_id = trade_id
+                fill.exchange_index = msg["exchange_index"]
+                fill.trade_id = trade_id
+                fill.order_id = msg["order_id"]
+                fill.ticker = ticker
+                fill.market_ticker = ticker
+                fill.outcome_side = msg["outcome_side"]
+                fill.book_side = msg["book_side"]
+                fill.count_fp = msg["count_fp"]
+                fill.yes_price_dollars = yes_price
+                fill.no_price_dollars = _complement(yes_price)
+                fill.is_taker = msg["is_taker"]
+                fill.fee_cost = canonical_dollars(msg["fee_cost"])
+                fill.side = msg["side"]
+                fill.action = msg["action"]
+                fill.created_time = _second_start(second) + _MILLISECONDS[millisecond]
+                fill.subaccount_number = subaccount
+                fill.ts = second
+                fill.additional_properties = {}
+                return fill
+    except Exception:  # not taken as is: the reference decides (value or error)
+        pass
+    return _reference_stream_fill(msg)
+
+
+def _reference_stream_fill(msg: Any) -> Fill:
+    from kalshi_generated.ws.models import Fill as WsFill
+
+    try:
+        source = WsFill.from_dict(msg)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ValueError(f"not a fill message: {type(exc).__name__}: {exc}") from None
+    return fill_from_stream(source)
+
+
+def _new_fill(cls: type[Fill]) -> Fill:
+    return object.__new__(cls)
+
+
+# Slots filled one by one equal Fill(...) only for a plain slotted attrs class (no validators,
+# converters or hooks), as kalshi_ext.decoding checks for its compiled decoders; at a third of
+# __init__'s cost. Otherwise every fill takes the reference conversion.
+_SLOTS_SETTABLE = _settable_directly(Fill)
 
 
 @functools.lru_cache(maxsize=4096)  # a few hundred prices recur: Decimal is the costly part
@@ -316,6 +397,7 @@ class FillFeedPolicy:
         self._rest_lag_s = float(rest_lag_s)
         self._reconcile_every_s = reconcile_every_s
         self._max_failures = max_backfill_failures
+        self._floor_ms = 0  # _window_floor_ms(), kept as _complete_ms moves
         self._seen: dict[str, int] = {}  # delivered fill id -> its time in ms
         self._pending: deque[Fill] = deque()  # a backfill's fills not yet handed over
         self._confirm_on_drain: int | None = None
@@ -377,8 +459,12 @@ class FillFeedPolicy:
         fill_id = fill.fill_id
         if fill_id in self._seen:
             return False
-        ts_ms = fill_time_ms(fill)
-        if ts_ms < self._window_floor_ms():
+        created = fill.created_time
+        if type(created) is datetime and created.tzinfo is not None:  # fill_time_ms, inlined
+            ts_ms = (created - _EPOCH) // _ONE_MS
+        else:
+            ts_ms = fill_time_ms(fill)
+        if ts_ms < self._floor_ms:
             return False  # before complete_before - overlap: a backfill delivered it already
         if self._not_before_ms is not None and ts_ms < self._not_before_ms:
             return False
@@ -501,9 +587,18 @@ class FillFeedPolicy:
         floor = self._window_floor_ms()
         self._seen = {i: t for i, t in self._seen.items() if t >= floor}
 
+    @property
+    def _complete_ms(self) -> int:
+        return self._complete_before_ms
+
+    @_complete_ms.setter
+    def _complete_ms(self, value: int) -> None:
+        self._complete_before_ms = value
+        self._floor_ms = self._window_floor_ms()
+
     def _window_floor_ms(self) -> int:
         # The lowest time a later backfill can read from (min_ts is whole seconds).
-        return max(0, (self._complete_ms - self._overlap_ms) // 1000 * 1000)
+        return max(0, (self._complete_before_ms - self._overlap_ms) // 1000 * 1000)
 
 
 # ---- the flow the drivers run -----------------------------------------------------------------
@@ -517,7 +612,7 @@ class Receive:
     timeout: float | None
 
 
-@attrs.frozen
+@attrs.define  # not frozen: one per fill, and a frozen class's __init__ costs thrice as much
 class Deliver:
     """Hand this fill to the consumer."""
 
@@ -560,12 +655,18 @@ def feed_flow(policy: FillFeedPolicy, classify: Classify) -> Generator[FeedActio
         if not backlog:
             backlog.extend((yield Receive(policy.seconds_until_due())))
             continue
-        # One event at a time: after a loss the backfill runs before the events behind it.
-        kind, payload = classify(backlog.popleft())
-        if kind == "fill":
-            if policy.stream_fill(payload):
-                yield Deliver(payload)
-        elif kind == "subscribed":
-            policy.subscribed(payload)
-        elif kind == "lost":
-            policy.lost(payload)
+        # A received batch in one run, without asking for backfills between its fills (nothing
+        # queues one but a loss or the clock; a periodic one waits at most a batch). A loss or
+        # resubscription ends the run: its backfill runs before the events behind it.
+        stream_fill = policy.stream_fill
+        while backlog:
+            kind, payload = classify(backlog.popleft())
+            if kind == "fill":
+                if stream_fill(payload):
+                    yield Deliver(payload)
+            elif kind == "subscribed":
+                policy.subscribed(payload)
+                break
+            elif kind == "lost":
+                policy.lost(payload)
+                break

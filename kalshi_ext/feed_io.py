@@ -27,6 +27,7 @@ from kalshi_ext.feed import (
     Receive,
     ResumePoint,
     Since,
+    decode_stream_fill,
     feed_flow,
     fill_from_stream,
 )
@@ -52,6 +53,8 @@ from kalshi_ext.stream.events import (
     StreamMessage,
     SubscriptionRestarted,
 )
+from kalshi_ext.stream.protocol import Decoder
+from kalshi_ext.stream.stream import portfolio_decoders
 from kalshi_generated.models import Fill, GetBalanceResponse, Order
 
 if TYPE_CHECKING:
@@ -77,6 +80,12 @@ class LiveOptions(TypedDict, total=False):
     reconcile_every_s: float | None
     balance_max_stale_s: float
     max_buffered: int  # the stream's buffer (kalshi_ext.stream); an overflow reconciles
+
+
+def _feed_decoders() -> dict[str, Decoder]:
+    """watch_fills' stream decodes a fill frame straight to the REST Fill (no WebSocket model
+    in between); a frame it cannot decode is a MalformedMessage, a loss the backfill repairs."""
+    return {**portfolio_decoders(), "fill": decode_stream_fill}
 
 
 _BATCH = 256  # events per hop from the stream's loop, as Stream.__next__ takes them
@@ -110,11 +119,20 @@ def classify_fill_event(event: Any) -> tuple[str, Any]:
     if type(event) is StreamMessage:
         if event.channel != "fill":
             return "other", None
-        try:
-            return "fill", fill_from_stream(event.msg)
-        except ValueError:
-            return "lost", "undecodable fill"  # the backfill reads it from REST instead
+        msg = event.msg
+        if type(msg) is Fill:  # decoded by decode_stream_fill already (_feed_decoders)
+            return "fill", msg
+        return _stream_fill(msg)
     return _classify_marker(event, "fill")
+
+
+def _stream_fill(msg: Any) -> tuple[str, Any]:
+    if type(msg) is Fill:  # decoded by decode_stream_fill already (_feed_decoders)
+        return "fill", msg
+    try:
+        return "fill", fill_from_stream(msg)
+    except ValueError:
+        return "lost", "undecodable fill"  # the backfill reads it from REST instead
 
 
 def classify_live_event(event: Any) -> tuple[str, Any]:
@@ -125,10 +143,7 @@ def classify_live_event(event: Any) -> tuple[str, Any]:
         if event.channel == "market_positions":
             return "market_position", event.msg
         if event.channel == "fill":
-            try:
-                return "fill", fill_from_stream(event.msg)
-            except ValueError:
-                return "lost", "undecodable fill"
+            return _stream_fill(event.msg)
         return "other", None
     return _classify_marker(event, None)
 
@@ -201,7 +216,10 @@ class FillFeed(_FeedBase):
     def _run(self) -> Generator[Fill, None, None]:
         client = self._client
         with client.stream(
-            channels=["fill"], market_tickers=self._market_tickers, max_buffered=self._max_buffered
+            channels=["fill"],
+            market_tickers=self._market_tickers,
+            max_buffered=self._max_buffered,
+            decoders=_feed_decoders(),
         ) as stream:
             flow = feed_flow(self._policy, classify_fill_event)
             action = next(flow)
@@ -227,8 +245,9 @@ class FillFeed(_FeedBase):
                         continue
                     action = flow.send(result)
 
-    def __iter__(self) -> Self:
-        return self
+    def __iter__(self) -> Iterator[Fill]:
+        # The generator itself: a `for` loop then resumes it without a __next__ call per fill.
+        return self._fills
 
     def __next__(self) -> Fill:
         return next(self._fills)
@@ -266,7 +285,10 @@ class AsyncFillFeed(_FeedBase):
     async def _run(self) -> AsyncIterator[Fill]:
         client = self._client
         async with client.stream(
-            channels=["fill"], market_tickers=self._market_tickers, max_buffered=self._max_buffered
+            channels=["fill"],
+            market_tickers=self._market_tickers,
+            max_buffered=self._max_buffered,
+            decoders=_feed_decoders(),
         ) as stream:
             flow = feed_flow(self._policy, classify_fill_event)
             action = next(flow)
@@ -292,8 +314,9 @@ class AsyncFillFeed(_FeedBase):
                         continue
                     action = flow.send(result)
 
-    def __aiter__(self) -> Self:
-        return self
+    def __aiter__(self) -> AsyncIterator[Fill]:
+        # The async generator itself: `async for` then resumes it without a coroutine per fill.
+        return self._fills
 
     async def __anext__(self) -> Fill:
         return await anext(self._fills)

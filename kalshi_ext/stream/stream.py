@@ -129,6 +129,8 @@ class AsyncStream:
         market_tickers: Iterable[str] | None,
         max_buffered: int,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        *,
+        decoders: Mapping[str, Decoder] | None = None,
     ) -> AsyncStream:
         from kalshi_ext.client import user_agent
 
@@ -141,6 +143,7 @@ class AsyncStream:
             market_tickers=market_tickers,
             max_buffered=max_buffered,
             sleep=sleep,
+            decoders=decoders,
         )
 
     async def open(self) -> Self:
@@ -347,6 +350,7 @@ def _blocking(
 
     call.__name__, call.__qualname__ = method.__name__, f"Stream.{method.__name__}"
     call.__doc__ = method.__doc__
+    call.__wrapped__ = method  # type: ignore[attr-defined]  # inspect/help show its parameters
     return call
 
 

@@ -191,7 +191,9 @@ async def test_async_close_racing_reads_raises_client_closed(
 
 def test_async_close_after_a_clear_refusal_says_absent(exchange: LocalExchange) -> None:
     # A 429 is a clear "not processed": nothing can have landed, so no lookup is needed.
-    exchange.inject_fault(method="POST", path=ORDERS, kind="status", status=429)
+    # Retry-After pins the wait at 5 s (full jitter alone can draw a wait shorter than the
+    # test's own pause, and the retry would land the order before close()).
+    exchange.inject_fault(method="POST", path=ORDERS, kind="status", status=429, retry_after="5")
 
     async def scenario() -> ClientClosedError:
         client = exchange.async_client(retry_base_delay=5.0, retry_max_delay=5.0)

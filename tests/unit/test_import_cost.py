@@ -36,6 +36,17 @@ def test_import_loads_no_aiohttp_operation_modules_or_all_models() -> None:
         assert not {m for m in modules if m.startswith("kalshi_generated.api.portfolio.")}
         assert "asyncio" not in modules and "importlib.metadata" not in modules
         assert not {m for m in modules if m.startswith("kalshi_ext.stream")}  # first stream()
+        assert not {m for m in modules if m.startswith(("kalshi_ext.feed", "kalshi_ext.live"))}
         models = {m for m in modules if m.startswith("kalshi_generated.models.")}
         assert len(models) <= 6, sorted(models)  # error/empty replies and the order models
     assert "aiohttp" in after_async  # the first AsyncClient pays for it
+
+
+def test_the_feed_names_are_exported_lazily() -> None:
+    import kalshi_ext
+    from kalshi_ext import feed, feed_io
+
+    for name in ("ResumePoint", "FillNotFoundError"):
+        assert getattr(kalshi_ext, name) is getattr(feed, name) and name in kalshi_ext.__all__
+    for name in ("FillFeed", "AsyncFillFeed", "FeedOptions", "LivePortfolio", "LiveOptions"):
+        assert getattr(kalshi_ext, name) is getattr(feed_io, name) and name in kalshi_ext.__all__

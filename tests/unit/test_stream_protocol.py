@@ -463,3 +463,15 @@ def test_error_names_are_the_derived_documents_code_table() -> None:
     with open("openapi/kalshi-ws.yaml", encoding="utf-8") as document:
         derived = yaml.safe_load(document)["x-error-codes"]
     assert {int(code): name for code, name in derived.items()} == dict(COMMAND_ERROR_NAMES)
+
+
+def test_the_sync_streams_methods_show_their_real_parameters() -> None:
+    import inspect
+
+    from kalshi_ext.stream.stream import AsyncStream, Stream
+
+    for name in ("subscribe", "unsubscribe", "add_markets", "delete_markets", "list_subscriptions"):
+        sync_parameters = inspect.signature(getattr(Stream, name)).parameters
+        async_parameters = inspect.signature(getattr(AsyncStream, name)).parameters
+        assert list(sync_parameters) == list(async_parameters), name
+        assert "args" not in sync_parameters, name
