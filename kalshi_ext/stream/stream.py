@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import inspect
 import itertools
 import threading
 import weakref
@@ -282,7 +283,7 @@ class BackgroundLoop:
         # Calls waiting on the loop: close() fails those the stopped loop never ran, or a
         # thread that called in while it stopped (a stream's close on the way out) would wait
         # forever.
-        self._waiting: set[concurrent.futures.Future[Any]] = set()
+        self._waiting: dict[concurrent.futures.Future[Any], Coroutine[Any, Any, Any]] = {}
         self._guard = threading.Lock()
         self._stopping = False
         self._loop = asyncio.new_event_loop()
@@ -301,7 +302,7 @@ class BackgroundLoop:
                 coroutine.close()
                 raise RuntimeError("the client's stream loop is closed")
             future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
-            self._waiting.add(future)
+            self._waiting[future] = coroutine
         try:
             return future.result()
         except concurrent.futures.CancelledError:
@@ -315,7 +316,7 @@ class BackgroundLoop:
             raise
         finally:
             with self._guard:
-                self._waiting.discard(future)
+                self._waiting.pop(future, None)
 
     def close(self) -> None:
         if not self._thread.is_alive():
@@ -335,8 +336,10 @@ class BackgroundLoop:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join()
         with self._guard:
-            for future in self._waiting:
+            for future, coroutine in self._waiting.items():
                 future.cancel()  # never ran (or never finished) on the stopped loop
+                if inspect.getcoroutinestate(coroutine) == inspect.CORO_CREATED:
+                    coroutine.close()  # never started: no "never awaited" warning
         self._loop.close()
 
 
