@@ -69,6 +69,8 @@ class FeedOptions(TypedDict, total=False):
 
     overlap_s: float
     rest_lag_s: float
+    # None: no periodic backfill, so the de-duplication window moves only after a reconnect or
+    # a loss and grows on a connection that never drops (docs/fill-feed.md).
     reconcile_every_s: float | None
     max_backfill_failures: int
     max_buffered: int  # the stream's buffer (kalshi_ext.stream); an overflow is backfilled
