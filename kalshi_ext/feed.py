@@ -240,6 +240,19 @@ def _complement(yes_price_dollars: str) -> str:
     return str((Decimal(1) - price).quantize(Decimal(1).scaleb(exponent)))
 
 
+def wanted_tickers(market_tickers: Iterable[str] | None) -> frozenset[str] | None:
+    """market_tickers= as a set (None: every market). An empty list is refused: the stream
+    would follow every market and the feed keep none of it, staying empty forever."""
+    if market_tickers is None:
+        return None
+    if isinstance(market_tickers, str):
+        raise TypeError("market_tickers must be a list of tickers, not one str")
+    tickers = frozenset(market_tickers)
+    if not tickers:
+        raise ValueError("market_tickers is empty: pass None for every market, or some tickers")
+    return tickers
+
+
 # ---- the resume point -------------------------------------------------------------------------
 
 
@@ -251,6 +264,8 @@ class ResumePoint:
     ``delivered``: (fill id, time in ms) of the fills delivered at or after
     ``complete_before_ms - overlap`` (a restart backfills from there and skips these).
     ``last_fill_id`` / ``last_fill_ts_ms``: the last fill delivered, for display and logs.
+    ``not_before_ms``: the feed's own ``since`` while a restart's backfill still reaches back
+    before it (fills made earlier were never wanted, so a restart must not hand them over).
     Save it (``to_dict()`` is JSON-ready) after handling each fill; ``from_dict`` reads it back.
     """
 
@@ -258,6 +273,7 @@ class ResumePoint:
     delivered: tuple[tuple[str, int], ...] = ()
     last_fill_id: str | None = None
     last_fill_ts_ms: int | None = None
+    not_before_ms: int | None = None
 
     @property
     def last_fill_time(self) -> datetime | None:
@@ -273,6 +289,7 @@ class ResumePoint:
             "delivered": [[fill_id, ts_ms] for fill_id, ts_ms in self.delivered],
             "last_fill_id": self.last_fill_id,
             "last_fill_ts_ms": self.last_fill_ts_ms,
+            "not_before_ms": self.not_before_ms,
         }
 
     @classmethod
@@ -280,11 +297,13 @@ class ResumePoint:
         try:
             delivered = tuple((str(i), int(t)) for i, t in data.get("delivered", ()))
             last_ts = data.get("last_fill_ts_ms")
+            not_before = data.get("not_before_ms")
             return cls(
                 complete_before_ms=int(data["complete_before_ms"]),
                 delivered=delivered,
                 last_fill_id=data.get("last_fill_id"),
                 last_fill_ts_ms=None if last_ts is None else int(last_ts),
+                not_before_ms=None if not_before is None else int(not_before),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(
@@ -333,12 +352,20 @@ class BackfillResult:
     def __init__(self) -> None:
         self.fills: list[Fill] = []
         self.found: Fill | None = None
+        # Fills of the found fill's millisecond that REST lists after it: made before it, so
+        # the caller saw them; a later backfill reading that millisecond must skip them.
+        self.before_found: list[str] = []
 
     def add(self, backfill: Backfill, fill: Fill) -> bool:
         """Take one fill of the walk; False when the walk should stop."""
+        if self.found is not None:
+            if fill_time_ms(fill) < fill_time_ms(self.found):
+                return False
+            self.before_found.append(fill.fill_id)
+            return True
         if backfill.is_last(fill):
             self.found = fill
-            return False
+            return True
         if backfill.wants(fill):
             self.fills.append(fill)
         return True
@@ -365,14 +392,12 @@ class FillFeedPolicy:
             isinstance(reconcile_every_s, int | float) and reconcile_every_s > 0
         ):
             raise ValueError(f"reconcile_every_s must be > 0 or None, got {reconcile_every_s!r}")
-        if isinstance(market_tickers, str):
-            raise TypeError("market_tickers must be a list of tickers, not one str")
+        self.market_tickers = wanted_tickers(market_tickers)
         self._wall = wall
         self._overlap_ms = int(overlap_s * 1000)
         self._rest_lag_s = float(rest_lag_s)
         self._reconcile_every_s = reconcile_every_s
         self._max_failures = max_backfill_failures
-        self.market_tickers = frozenset(market_tickers) if market_tickers is not None else None
         self._floor_ms = 0  # _window_floor_ms(), kept as _complete_ms moves
         self._seen: dict[str, int] = {}  # delivered fill id -> its time in ms
         self._pending: deque[Fill] = deque()  # a backfill's fills not yet handed over
@@ -390,6 +415,7 @@ class FillFeedPolicy:
         self._subscribed_at = self._last_backfill_at = now
         if isinstance(since, ResumePoint):
             self._complete_ms = since.complete_before_ms
+            self._not_before_ms = since.not_before_ms
             self._seen.update(since.delivered)
             if since.last_fill_id is not None and since.last_fill_ts_ms is not None:
                 self._last = (since.last_fill_id, since.last_fill_ts_ms)
@@ -430,7 +456,10 @@ class FillFeedPolicy:
         else:
             delivered = tuple((i, t) for i, t in self._seen.items() if t >= floor)
         last_id, last_ts = held if held is not None else (None, None)
-        return ResumePoint(self._complete_ms, delivered, last_id, last_ts)
+        not_before = self._not_before_ms
+        if not_before is not None and not_before <= floor:
+            not_before = None  # no backfill reads that far back any more
+        return ResumePoint(self._complete_ms, delivered, last_id, last_ts, not_before)
 
     @property
     def subscribed_at(self) -> float:
@@ -569,7 +598,10 @@ class FillFeedPolicy:
                 )
             found_ms = fill_time_ms(result.found)
             self._seen[result.found.fill_id] = found_ms
-            self._complete_ms = found_ms
+            self._seen.update(dict.fromkeys(result.before_found, found_ms))
+            # Later backfills read from found_ms - overlap: the fills before the found one
+            # were the caller's already (the walk only read back to it), never hand them over.
+            self._complete_ms = self._not_before_ms = found_ms
             self._until_fill_id = None
         self._failures = 0
         self._last_backfill_at = backfill.started_at
@@ -675,6 +707,9 @@ def feed_flow(policy: FillFeedPolicy, classify: Classify) -> Generator[FeedActio
     ("subscribed", reason) after a (re)subscription, ("lost", reason) for a reported loss or an
     error, ("other", None) for anything else.
     """
+    # The drivers start the flow once the stream is subscribed: the REST lag is counted from
+    # now, not from when watch_fills() was called (its stream opens at the first next()).
+    policy.subscribed("start")
     backlog: deque[Any] = deque()
     while True:
         fill = policy.next_pending()

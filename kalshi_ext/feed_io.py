@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterat
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypedDict, Unpack
 
-from kalshi_ext.errors import KalshiError, NotFoundError
+from kalshi_ext.errors import ClientClosedError, KalshiError, NotFoundError
 from kalshi_ext.feed import (
     Backfill,
     BackfillResult,
@@ -70,6 +70,8 @@ class FeedOptions(TypedDict, total=False):
 
     overlap_s: float
     rest_lag_s: float
+    # None: no periodic backfill, so the de-duplication window moves only after a reconnect or
+    # a loss and grows on a connection that never drops (docs/fill-feed.md).
     reconcile_every_s: float | None
     max_backfill_failures: int
     max_buffered: int  # the stream's buffer (kalshi_ext.stream); an overflow is backfilled
@@ -211,6 +213,12 @@ class _FeedBase:
         return self._policy.resume_point
 
 
+def _client_closed() -> ClientClosedError:
+    # Only the client's close() ends the feed's stream under it: a loop over the feed that just
+    # ended would read as "no more fills", so it is an error (the feed never ends silently).
+    return ClientClosedError("the client was closed while watch_fills was iterating")
+
+
 class FillFeed(_FeedBase):
     """``client.watch_fills()``: iterate it for every fill exactly once; ``close()`` (or ``with``)
     stops it. The stream opens at the first ``next()``."""
@@ -243,8 +251,8 @@ class FillFeed(_FeedBase):
                     action = flow.send(None)
                 elif type(action) is Receive:
                     events = _next_events_sync(stream, action.timeout)
-                    if events is None:
-                        return
+                    if events is None:  # closing the feed stops it at a yield, not here
+                        raise _client_closed()
                     fills = steady_fills(policy, events, plain_stream_fills)
                     if fills is not None:  # decided already: no per-fill hop through the flow
                         yield from fills
@@ -317,8 +325,8 @@ class AsyncFillFeed(_FeedBase):
                     action = flow.send(None)
                 elif type(action) is Receive:
                     events = await _next_events(stream, action.timeout)
-                    if events is None:
-                        return
+                    if events is None:  # closing the feed stops it at a yield, not here
+                        raise _client_closed()
                     fills = steady_fills(policy, events, plain_stream_fills)
                     if fills is not None:  # decided already: no per-fill hop through the flow
                         for fill in fills:

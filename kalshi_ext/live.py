@@ -34,7 +34,13 @@ from typing import Any
 
 import attrs
 
-from kalshi_ext.feed import _complement, _datetime_ms, _ms_datetime, fill_from_stream
+from kalshi_ext.feed import (
+    _complement,
+    _datetime_ms,
+    _ms_datetime,
+    fill_from_stream,
+    wanted_tickers,
+)
 from kalshi_generated.models import Fill, GetBalanceResponse, MarketPosition, Order
 from kalshi_generated.types import UNSET, Unset
 
@@ -133,6 +139,9 @@ def _order_state(order: Order) -> tuple[str, ...]:
     )
 
 
+_FINAL_STATUSES = frozenset({"canceled", "executed"})
+
+
 def _updated_ms(order: Order) -> int | None:
     moment = order.last_update_time
     return None if moment is None or isinstance(moment, Unset) else _datetime_ms(moment)
@@ -195,7 +204,7 @@ class PortfolioState:
     """The view, guarded by one lock: the driver writes, any thread reads copies."""
 
     def __init__(self, market_tickers: Iterable[str] | None = None) -> None:
-        self.market_tickers = frozenset(market_tickers) if market_tickers is not None else None
+        self.market_tickers = wanted_tickers(market_tickers)
         self.lock = threading.Lock()
         self._orders: dict[str, Order] = {}
         self._positions: dict[str, LivePosition] = {}
@@ -248,6 +257,8 @@ class PortfolioState:
                 if _order_state(held) == _order_state(order):
                     return []
             if order.status == "resting":
+                if held is None and self._statuses.get(order.order_id) in _FINAL_STATUSES:
+                    return []  # an order never leaves canceled/executed: a lagging REST copy
                 self._orders[order.order_id] = order
             elif held is None and self._statuses.get(order.order_id) == order.status:
                 return []

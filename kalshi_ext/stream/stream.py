@@ -17,6 +17,8 @@ event loop per client: one socket implementation, two shells.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import inspect
 import itertools
 import threading
 import weakref
@@ -278,6 +280,12 @@ class BackgroundLoop:
 
     def __init__(self) -> None:
         self.streams: weakref.WeakSet[AsyncStream] = weakref.WeakSet()  # closed by close()
+        # Calls waiting on the loop: close() fails those the stopped loop never ran, or a
+        # thread that called in while it stopped (a stream's close on the way out) would wait
+        # forever.
+        self._waiting: dict[concurrent.futures.Future[Any], Coroutine[Any, Any, Any]] = {}
+        self._guard = threading.Lock()
+        self._stopping = False
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
             target=self._loop.run_forever, name="kalshi-stream-loop", daemon=True
@@ -286,20 +294,29 @@ class BackgroundLoop:
 
     @property
     def closed(self) -> bool:
-        return self._loop.is_closed()
+        return self._stopping or self._loop.is_closed()
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        if self._loop.is_closed() or not self._thread.is_alive():
-            coroutine.close()
-            raise RuntimeError("the client's stream loop is closed")
-        future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+        with self._guard:
+            if self._stopping or self._loop.is_closed() or not self._thread.is_alive():
+                coroutine.close()
+                raise RuntimeError("the client's stream loop is closed")
+            future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+            self._waiting[future] = coroutine
         try:
             return future.result()
+        except concurrent.futures.CancelledError:
+            if self._stopping:
+                raise RuntimeError("the client's stream loop is closed") from None
+            raise
         except BaseException:
             # The caller stopped waiting (Ctrl-C, a signal handler's exception): stop the call
             # too, or a read would go on and take events for no one.
             future.cancel()
             raise
+        finally:
+            with self._guard:
+                self._waiting.pop(future, None)
 
     def close(self) -> None:
         if not self._thread.is_alive():
@@ -314,8 +331,15 @@ class BackgroundLoop:
             await asyncio.gather(*tasks, return_exceptions=True)
 
         asyncio.run_coroutine_threadsafe(cancel_all(), self._loop).result()
+        with self._guard:
+            self._stopping = True
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join()
+        with self._guard:
+            for future, coroutine in self._waiting.items():
+                future.cancel()  # never ran (or never finished) on the stopped loop
+                if inspect.getcoroutinestate(coroutine) == inspect.CORO_CREATED:
+                    coroutine.close()  # never started: no "never awaited" warning
         self._loop.close()
 
 
@@ -406,7 +430,11 @@ class Stream:
         events. Closing the client closed it already: then this does nothing."""
         if self._loop.closed:
             return
-        self._loop.run(self._async.close())
+        try:
+            self._loop.run(self._async.close())
+        except RuntimeError:
+            if not self._loop.closed:
+                raise  # the client's close() closed this stream meanwhile
 
     subscribe = _blocking(AsyncStream.subscribe)
     unsubscribe = _blocking(AsyncStream.unsubscribe)

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from kalshi_ext import Client
+from kalshi_ext.errors import ClientClosedError
 from kalshi_ext.feed import ResumePoint
 from kalshi_ext.feed_io import FeedOptions, FillFeed
 from kalshi_ext.testing import LocalExchange
@@ -167,3 +168,51 @@ def test_sync_live_portfolio_waits_iterates_and_heals_a_suppressed_update(
         assert live.orders == {}
     with pytest.raises(RuntimeError, match="closed"):
         live.wait_for(lambda view: False)
+
+
+def test_closing_the_client_while_watch_fills_iterates_raises_not_a_quiet_end(
+    kalshi_exchange: LocalExchange,
+) -> None:
+    # A `for fill in feed` loop that just ended would read as "no more fills"; the feed never
+    # ends silently: the client's close() is reported as ClientClosedError.
+    client = kalshi_exchange.client(ws_base_url=kalshi_exchange.ws_url, **FAST)
+    feed = client.watch_fills(**NO_PERIODIC)
+    outcome: list[BaseException | str] = []
+
+    def read() -> None:
+        try:
+            for _ in feed:
+                pass
+            outcome.append("ended")
+        except BaseException as error:
+            outcome.append(error)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    deadline = time.monotonic() + 10
+    while feed.backfills == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.2)
+    client.close()
+    reader.join(10)
+    assert len(outcome) == 1 and isinstance(outcome[0], ClientClosedError), outcome
+
+
+async def test_closing_the_async_client_while_watch_fills_iterates_raises(
+    kalshi_exchange: LocalExchange,
+) -> None:
+    client = kalshi_exchange.async_client(ws_base_url=kalshi_exchange.ws_url, **FAST)
+    feed = client.watch_fills(**NO_PERIODIC)
+
+    async def read() -> None:
+        async for _ in feed:
+            pass
+
+    reader = asyncio.create_task(read())
+    deadline = time.monotonic() + 10
+    while feed.backfills == 0 and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
+    await asyncio.sleep(0.2)
+    await client.close()
+    with pytest.raises(ClientClosedError):
+        await asyncio.wait_for(reader, 10)

@@ -74,11 +74,16 @@ since = st.one_of(
         lambda ms: datetime.fromtimestamp(T0, UTC) + timedelta(milliseconds=ms)
     ),
     st.builds(
-        lambda ms, ids: ResumePoint(
-            int(T0 * 1000) + ms, tuple((i, int(T0 * 1000)) for i in ids), None, None
+        lambda ms, ids, not_before: ResumePoint(
+            int(T0 * 1000) + ms,
+            tuple((i, int(T0 * 1000)) for i in ids),
+            None,
+            None,
+            None if not_before is None else int(T0 * 1000) + not_before,
         ),
         st.integers(-6_000, 6_000),
         st.lists(st.sampled_from([f"f{i}" for i in range(12)]), max_size=4),
+        st.none() | st.integers(-9_000, 6_000),
     ),
 )
 

@@ -429,3 +429,78 @@ def test_simulated_losses_never_lose_or_repeat_a_fill(
     pump(sim, flow, action, settle=lambda: policy.resume_point.complete_before_ms > last)
     assert sorted(sim.delivered) == sorted(f.fill_id for f in sim.fills)
     assert len(sim.delivered) == len(set(sim.delivered))
+
+
+def test_since_a_fill_id_never_delivers_the_fills_before_it_on_a_later_backfill() -> None:
+    # The caller saw f0 and f1 (its last): a restart within the overlap must not hand f0 over
+    # when a later backfill (rest_lag, periodic, reconnect) reads the seconds around f1 again.
+    wall = FakeWall()
+    policy = FillFeedPolicy("f1", overlap_s=5, rest_lag_s=1, wall=wall)
+    f0, f1, f2, f3 = (make_fill(f"f{i}", T0 - 1 + i * 0.25) for i in range(4))
+    same_ms = make_fill("f0-same-ms", T0 - 0.75)  # made in f1's millisecond, just before it
+    exchange = [f0, same_ms, f1, f2, f3]  # the exchange's order
+    assert [f.fill_id for f in exchange] == ["f0", "f0-same-ms", "f1", "f2", "f3"]
+    delivered: list[str] = []
+    backfill = policy.due_backfill()
+    assert backfill is not None
+    policy.backfill_read(backfill, result_of(backfill, list(reversed(exchange))))
+    while (fill := policy.next_pending()) is not None:
+        delivered.append(fill.fill_id)
+    assert delivered == ["f2", "f3"]
+    for _ in range(3):  # the rest_lag follow-up, then a reconnect
+        wall.now += 2
+        policy.subscribed("reconnected")
+        again = policy.due_backfill()
+        assert again is not None and again.min_ts is not None
+        assert again.min_ts * 1000 <= fill_time_ms(exchange[0])  # the walk reads them again
+        policy.backfill_read(again, result_of(again, rest_view(exchange, again)))
+        while (fill := policy.next_pending()) is not None:
+            delivered.append(fill.fill_id)
+    assert delivered == ["f2", "f3"]
+    assert policy.stream_fill(exchange[0]) is False  # nor from a late stream frame
+
+
+def test_a_resume_point_keeps_since_and_a_restart_skips_fills_before_it() -> None:
+    # since=None means "from now on": a quick restart from the resume point must not hand over
+    # the fills made in the seconds before the first start (they were never wanted).
+    wall = FakeWall()
+    policy = FillFeedPolicy(None, overlap_s=5, rest_lag_s=0, wall=wall)
+    earlier = make_fill("earlier", T0 - 2)  # made before watch_fills started
+    start = policy.due_backfill()
+    assert start is not None
+    policy.backfill_read(start, result_of(start, [earlier]))
+    assert policy.next_pending() is None
+    saved = ResumePoint.from_dict(policy.resume_point.to_dict())
+    wall.now = T0 + 1
+    restarted = FillFeedPolicy(saved, overlap_s=5, rest_lag_s=0, wall=wall)
+    again = restarted.due_backfill()
+    assert again is not None
+    restarted.backfill_read(again, result_of(again, rest_view([earlier], again)))
+    assert restarted.next_pending() is None
+
+
+def test_an_empty_market_tickers_list_is_a_clear_error_not_a_silent_feed() -> None:
+    # An empty list would subscribe to every market and then keep none of it: a feed (or a
+    # view) that stays empty forever. None means every market; [] is a mistake to report.
+    with pytest.raises(ValueError, match="market_tickers"):
+        FillFeedPolicy(market_tickers=[], wall=FakeWall())
+
+
+def test_the_rest_lag_follow_up_counts_from_the_subscription_not_from_watch_fills() -> None:
+    # watch_fills() made at T0, iterated (the stream subscribes) 10 s later. A fill made just
+    # before that subscription that REST does not list yet is in neither source: the feed must
+    # look again once the lag has passed, not only at the next reconnect.
+    wall = FakeWall()
+    policy = FillFeedPolicy(overlap_s=1, rest_lag_s=1, reconcile_every_s=None, wall=wall)
+    wall.now = T0 + 10
+    flow = feed_flow(policy, lambda event: event)
+    start = next(flow)
+    assert isinstance(start, Backfill) and start.reason == "start"
+    late = make_fill("late", T0 + 9.8)  # REST lists it only after the start backfill
+    waiting = flow.send(BackfillResult())
+    assert isinstance(waiting, Receive)
+    assert waiting.timeout == pytest.approx(1)
+    wall.now = T0 + 11
+    follow_up = flow.send([])
+    assert isinstance(follow_up, Backfill) and follow_up.reason == "rest_lag"
+    assert flow.send(result_of(follow_up, [late])) == Deliver(late)

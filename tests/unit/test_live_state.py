@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from kalshi_ext.feed import Receive
 from kalshi_ext.live import (
     BalanceChanged,
@@ -173,3 +175,21 @@ def test_the_flow_snapshots_first_reads_the_balance_when_quiet_and_reconciles_af
     clock.now = 31
     assert flow.send(None) == Receive(0.0)
     assert flow.send([]) == TakeSnapshot("periodic")
+
+
+def test_a_snapshot_lagging_a_cancel_does_not_bring_the_order_back_to_resting() -> None:
+    # The stream said the order was canceled; REST, a moment behind, still lists it resting.
+    # An order never leaves canceled or executed: the view keeps it out of the book.
+    state = PortfolioState()
+    state.apply_order(order_from_stream(user_order("o1", updated_ms=1_000)))
+    state.apply_order(order_from_stream(user_order("o1", "canceled", updated_ms=2_000)))
+    stale = order_from_stream(user_order("o1", updated_ms=1_000))
+    changes, gone = state.apply_snapshot(Snapshot([stale], [], balance(0)))
+    assert state.orders == {}
+    assert state.order_status("o1") == "canceled"
+    assert gone == [] and not [c for c in changes if isinstance(c, OrderChanged)]
+
+
+def test_an_empty_market_tickers_list_is_a_clear_error_not_an_empty_view() -> None:
+    with pytest.raises(ValueError, match="market_tickers"):
+        PortfolioState([])
