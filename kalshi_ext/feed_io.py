@@ -373,8 +373,17 @@ LIVE_CHANNELS = ["user_orders", "market_positions", "fill"]
 class _LiveBase:
     """The view both live portfolios expose; reading it raises what stopped the driver."""
 
-    def __init__(self, state: PortfolioState) -> None:
+    def __init__(
+        self,
+        state: PortfolioState,
+        policy: LivePolicy,
+        tickers: list[str] | None,
+        max_buffered: int,
+    ) -> None:
         self._state = state
+        self._policy = policy
+        self._tickers = tickers
+        self._max_buffered = max_buffered
         self._error: BaseException | None = None
         self._version = 0  # bumped on every Publish
 
@@ -437,11 +446,8 @@ class LivePortfolio(_LiveBase):
         tickers: list[str] | None,
         max_buffered: int,
     ) -> None:
-        super().__init__(state)
+        super().__init__(state, policy, tickers, max_buffered)
         self._client = client
-        self._policy = policy
-        self._tickers = tickers
-        self._max_buffered = max_buffered
         self._changed = threading.Condition()
         self._listeners: list[queue.SimpleQueue[Change | None]] = []
         self._stop = threading.Event()
@@ -573,11 +579,8 @@ class AsyncLivePortfolio(_LiveBase):
         tickers: list[str] | None,
         max_buffered: int,
     ) -> None:
-        super().__init__(state)
+        super().__init__(state, policy, tickers, max_buffered)
         self._client = client
-        self._policy = policy
-        self._tickers = tickers
-        self._max_buffered = max_buffered
         self._changed = asyncio.Condition()
         self._listeners: list[asyncio.Queue[Change | None]] = []
         self._task: asyncio.Task[None] | None = None
