@@ -31,9 +31,10 @@ from __future__ import annotations
 
 import functools
 import math
+import operator
 import time
 from collections import deque
-from collections.abc import Callable, Generator, Iterable, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
@@ -405,6 +406,10 @@ class FillFeedPolicy:
         self._not_before_ms: int | None = None
         self._until_fill_id: str | None = None
         self._failures = 0
+        # The last stream_fills batch (its accepted fills, the last fill before it) and the
+        # iterator the driver hands it over from.
+        self._handing: tuple[list[Fill], tuple[str, int] | None] = ([], None)
+        self._handing_iter: Iterator[Fill] = iter(())
         self.rereads = 0  # fills backfills listed that had been delivered already (the overlap)
         now = wall()
         self._subscribed_at = self._last_backfill_at = now
@@ -436,8 +441,21 @@ class FillFeedPolicy:
     @property
     def resume_point(self) -> ResumePoint:
         floor = self._window_floor_ms()
-        delivered = tuple((i, t) for i, t in self._seen.items() if t >= floor)
-        last_id, last_ts = self._last if self._last is not None else (None, None)
+        not_handed = self._not_handed()
+        held = self._last
+        if not_handed:
+            skip = {fill.fill_id for fill in not_handed}
+            delivered = tuple((i, t) for i, t in self._seen.items() if t >= floor and i not in skip)
+            batch, before = self._handing
+            handed = len(batch) - len(not_handed)
+            if handed:
+                fill_id = batch[handed - 1].fill_id
+                held = (fill_id, self._seen[fill_id])
+            else:
+                held = before
+        else:
+            delivered = tuple((i, t) for i, t in self._seen.items() if t >= floor)
+        last_id, last_ts = held if held is not None else (None, None)
         not_before = self._not_before_ms
         if not_before is not None and not_before <= floor:
             not_before = None  # no backfill reads that far back any more
@@ -473,6 +491,62 @@ class FillFeedPolicy:
         self._seen[fill_id] = ts_ms
         self._last = (fill_id, ts_ms)
         return True
+
+    def stream_fills(self, fills: list[Fill]) -> Iterator[Fill]:
+        """The fills of a received batch the consumer should get, in order: what
+        :meth:`stream_fill` decides for each in turn (a test proves it), in one loop.
+
+        They are recorded as delivered at once; the driver hands them over from the returned
+        iterator, and until it has, :attr:`resume_point` leaves out the ones still in it (a
+        restart must not skip a fill the consumer never held).
+        """
+        seen = self._seen
+        # Below the window floor or before `since`: both dropped, so one bound does for both.
+        lowest_ms = self._floor_ms
+        if self._not_before_ms is not None and self._not_before_ms > lowest_ms:
+            lowest_ms = self._not_before_ms
+        tickers = self.market_tickers
+        accepted: list[Fill] = []
+        for fill in fills:
+            fill_id = fill.fill_id
+            if fill_id in seen:
+                continue
+            created = fill.created_time
+            if type(created) is datetime and created.tzinfo is not None:
+                # fill_time_ms, exactly (days and seconds are whole milliseconds), without
+                # dividing a timedelta, which costs as much as the rest of the check
+                since_epoch = created - _EPOCH
+                ts_ms = (
+                    since_epoch.days * 86_400_000
+                    + since_epoch.seconds * 1000
+                    + since_epoch.microseconds // 1000
+                )
+            else:
+                ts_ms = fill_time_ms(fill)
+            if ts_ms < lowest_ms:
+                continue
+            if tickers is not None and fill.market_ticker not in tickers:
+                continue
+            seen[fill_id] = ts_ms
+            accepted.append(fill)
+        self._handing = (accepted, self._last)
+        if accepted:
+            last_id = accepted[-1].fill_id
+            self._last = (last_id, seen[last_id])
+        handing = self._handing_iter = iter(accepted)
+        return handing
+
+    def steady(self) -> bool:
+        """Nothing pending and no backfill due: stream fills are all there is to decide."""
+        if self._pending:
+            return False
+        due = self._next_due()
+        return due is None or due[0] > self._wall()
+
+    def _not_handed(self) -> list[Fill]:
+        """The fills of the last stream_fills batch the driver has not handed over yet."""
+        remaining = operator.length_hint(self._handing_iter)
+        return self._handing[0][-remaining:] if remaining else []
 
     def subscribed(self, reason: str) -> None:
         """The stream (re)subscribed, after a loss it may not have reported: backfill now."""
@@ -670,3 +744,23 @@ def feed_flow(policy: FillFeedPolicy, classify: Classify) -> Generator[FeedActio
             elif kind == "lost":
                 policy.lost(payload)
                 break
+
+
+def steady_fills(
+    policy: FillFeedPolicy, events: list[Any], plain_fills: Callable[[list[Any]], list[Fill] | None]
+) -> Iterator[Fill] | None:
+    """The steady state's fast path, for the drivers: the fills to hand over from a batch the
+    flow's Receive got, or None when the batch must go to the flow instead.
+
+    Taken only when feed_flow would run the batch as one plain run of stream fills: nothing
+    pending, no backfill due now, and no loss or resubscription among the events
+    (``plain_fills`` gives the batch's fills in order, or None if it holds one). Then the
+    policy decides the whole batch in one loop (:meth:`FillFeedPolicy.stream_fills`, equal to
+    the flow's per-fill decisions) and the driver yields the fills straight from the returned
+    iterator, then sends the flow an empty batch (nothing arrived), so it looks at the clock
+    again as after any other batch.
+    """
+    if not policy.steady():
+        return None
+    fills = plain_fills(events)
+    return None if fills is None else policy.stream_fills(fills)

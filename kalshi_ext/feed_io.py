@@ -30,6 +30,7 @@ from kalshi_ext.feed import (
     decode_stream_fill,
     feed_flow,
     fill_from_stream,
+    steady_fills,
 )
 from kalshi_ext.live import (
     Change,
@@ -128,6 +129,24 @@ def classify_fill_event(event: Any) -> tuple[str, Any]:
     return _classify_marker(event, "fill")
 
 
+def plain_stream_fills(events: list[Any]) -> list[Fill] | None:
+    """A batch's fills as classify_fill_event sees them (other events skipped), or None if it
+    holds a loss or a resubscription (see feed.steady_fills). A fill decoded already is taken
+    without a call per event: this runs once per fill in the steady state."""
+    fills: list[Fill] = []
+    append = fills.append
+    for event in events:
+        if type(event) is StreamMessage and event.channel == "fill" and type(event.msg) is Fill:
+            append(event.msg)
+            continue
+        kind, payload = classify_fill_event(event)
+        if kind == "fill":
+            append(payload)
+        elif kind != "other":
+            return None
+    return fills
+
+
 def _stream_fill(msg: Any) -> tuple[str, Any]:
     if type(msg) is Fill:  # decoded by decode_stream_fill already (_feed_decoders)
         return "fill", msg
@@ -223,7 +242,8 @@ class FillFeed(_FeedBase):
             max_buffered=self._max_buffered,
             decoders=_feed_decoders(),
         ) as stream:
-            flow = feed_flow(self._policy, classify_fill_event)
+            policy = self._policy
+            flow = feed_flow(policy, classify_fill_event)
             action = next(flow)
             while True:
                 if type(action) is Deliver:
@@ -233,6 +253,10 @@ class FillFeed(_FeedBase):
                     events = _next_events_sync(stream, action.timeout)
                     if events is None:  # closing the feed stops it at a yield, not here
                         raise _client_closed()
+                    fills = steady_fills(policy, events, plain_stream_fills)
+                    if fills is not None:  # decided already: no per-fill hop through the flow
+                        yield from fills
+                        events = []
                     action = flow.send(events)
                 else:
                     assert isinstance(action, Backfill)
@@ -292,7 +316,8 @@ class AsyncFillFeed(_FeedBase):
             max_buffered=self._max_buffered,
             decoders=_feed_decoders(),
         ) as stream:
-            flow = feed_flow(self._policy, classify_fill_event)
+            policy = self._policy
+            flow = feed_flow(policy, classify_fill_event)
             action = next(flow)
             while True:
                 if type(action) is Deliver:
@@ -302,6 +327,11 @@ class AsyncFillFeed(_FeedBase):
                     events = await _next_events(stream, action.timeout)
                     if events is None:  # closing the feed stops it at a yield, not here
                         raise _client_closed()
+                    fills = steady_fills(policy, events, plain_stream_fills)
+                    if fills is not None:  # decided already: no per-fill hop through the flow
+                        for fill in fills:
+                            yield fill
+                        events = []
                     action = flow.send(events)
                 else:
                     assert isinstance(action, Backfill)
