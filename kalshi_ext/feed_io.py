@@ -133,12 +133,16 @@ def plain_stream_fills(events: list[Any]) -> list[Fill] | None:
     """A batch's fills as classify_fill_event sees them (other events skipped), or None if it
     holds a loss or a resubscription (see feed.steady_fills). A fill decoded already is taken
     without a call per event: this runs once per fill in the steady state."""
-    fills: list[Fill] = []
+    # Only the "fill" decoder (_feed_decoders) makes a REST Fill: a batch of nothing else is
+    # taken in one comprehension.
+    fills: list[Fill] = [
+        msg for event in events if type(event) is StreamMessage and type(msg := event.msg) is Fill
+    ]
+    if len(fills) == len(events):
+        return fills
+    fills = []
     append = fills.append
     for event in events:
-        if type(event) is StreamMessage and event.channel == "fill" and type(event.msg) is Fill:
-            append(event.msg)
-            continue
         kind, payload = classify_fill_event(event)
         if kind == "fill":
             append(payload)
@@ -250,13 +254,18 @@ class FillFeed(_FeedBase):
                     yield action.fill
                     action = flow.send(None)
                 elif type(action) is Receive:
-                    events = _next_events_sync(stream, action.timeout)
-                    if events is None:  # closing the feed stops it at a yield, not here
-                        raise _client_closed()
-                    fills = steady_fills(policy, events, plain_stream_fills)
-                    if fills is not None:  # decided already: no per-fill hop through the flow
+                    timeout = action.timeout
+                    while True:
+                        events = _next_events_sync(stream, timeout)
+                        if events is None:  # closing the feed stops it at a yield, not here
+                            raise _client_closed()
+                        fills = steady_fills(policy, events, plain_stream_fills)
+                        if fills is None:
+                            break
+                        # Decided already: no per-fill hop through the flow. Then the next
+                        # batch is awaited here, as the flow's next Receive would ask.
                         yield from fills
-                        events = []
+                        timeout = policy.seconds_until_due()
                     action = flow.send(events)
                 else:
                     assert isinstance(action, Backfill)
@@ -324,14 +333,20 @@ class AsyncFillFeed(_FeedBase):
                     yield action.fill
                     action = flow.send(None)
                 elif type(action) is Receive:
-                    events = await _next_events(stream, action.timeout)
-                    if events is None:  # closing the feed stops it at a yield, not here
-                        raise _client_closed()
-                    fills = steady_fills(policy, events, plain_stream_fills)
-                    if fills is not None:  # decided already: no per-fill hop through the flow
+                    timeout = action.timeout
+                    while True:
+                        try:
+                            events = await stream.next_batch(_BATCH, timeout=timeout)
+                        except StopAsyncIteration:  # closing the feed stops it at a yield
+                            raise _client_closed() from None
+                        fills = steady_fills(policy, events, plain_stream_fills)
+                        if fills is None:
+                            break
+                        # Decided already: no per-fill hop through the flow. Then the next
+                        # batch is awaited here, as the flow's next Receive would ask.
                         for fill in fills:
                             yield fill
-                        events = []
+                        timeout = policy.seconds_until_due()
                     action = flow.send(events)
                 else:
                     assert isinstance(action, Backfill)

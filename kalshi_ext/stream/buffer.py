@@ -67,6 +67,8 @@ class EventBuffer:
         self._finished = False
         self._wakeup: asyncio.Event | None = None
         self._waiting = False  # a get() is waiting for the next event
+        self._timer: asyncio.TimerHandle | None = None  # wait_until's, kept from wait to wait
+        self._timer_at = 0.0
         self.peak_data = 0  # the most data events held at once
         self.lost_total = 0
 
@@ -135,6 +137,9 @@ class EventBuffer:
         self._end = error
         if self._loss is not None:
             self._close_loss()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         if self._wakeup is not None:
             self._waiting = False
             self._wakeup.set()
@@ -198,14 +203,49 @@ class EventBuffer:
             await self._wakeup.wait()
         return True
 
+    async def wait_until(self, deadline: float) -> bool:
+        """As wait(), but only until the event loop's clock reaches ``deadline``: False then if
+        no event came and the stream has not ended (wait() then says which).
+
+        A timer sets the wakeup, rather than asyncio.timeout's cancellation, and it is kept for
+        the next waits while their deadlines are not before its own (waking one early only
+        makes it look at the clock again): the fill feed waits like this once per batch, with
+        the same deadline until a backfill is due.
+        """
+        loop = asyncio.get_running_loop()
+        while not self._events and not self._finished:
+            if loop.time() >= deadline:
+                return False
+            if self._wakeup is None:
+                self._wakeup = asyncio.Event()
+            if self._timer is None or self._timer_at > deadline:
+                if self._timer is not None:
+                    self._timer.cancel()
+                self._timer_at = deadline
+                self._timer = loop.call_at(deadline, self._deadline_passed)
+            self._wakeup.clear()
+            self._waiting = True
+            await self._wakeup.wait()
+        return True
+
+    def _deadline_passed(self) -> None:
+        self._timer = None
+        if self._wakeup is not None:
+            self._wakeup.set()
+
     async def get(self) -> Event:
         """The next event; raises the finishing error, or StopAsyncIteration after close."""
         if not await self.wait():
             raise StopAsyncIteration
         return next(self.drain())
 
-    async def get_batch(self, limit: int) -> list[Event]:
-        """At least one event (waiting for it), up to ``limit``."""
-        if not await self.wait():
-            raise StopAsyncIteration
+    async def get_batch(self, limit: int, timeout: float | None = None) -> list[Event]:
+        """At least one event (waiting for it, at most ``timeout`` seconds: then ``[]``), up to
+        ``limit``."""
+        if not self._events:
+            loop = asyncio.get_running_loop()
+            if timeout is not None and not await self.wait_until(loop.time() + timeout):
+                return []
+            if not self._events and not await self.wait():
+                raise StopAsyncIteration
         return list(itertools.islice(self.drain(), limit))

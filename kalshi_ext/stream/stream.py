@@ -209,13 +209,7 @@ class AsyncStream:
         """The next events: waits for one (at most ``timeout`` seconds: then ``[]``), returns up
         to ``limit`` of those already there. At the end of a closed stream: StopAsyncIteration
         (or the error that ended it)."""
-        if timeout is None:
-            return await self._buffer.get_batch(limit)
-        try:
-            async with asyncio.timeout(timeout):
-                return await self._buffer.get_batch(limit)
-        except TimeoutError:
-            return []  # cancelled while waiting: no event was taken
+        return await self._buffer.get_batch(limit, timeout)
 
     # ---- subscriptions ----------------------------------------------------------------------
 

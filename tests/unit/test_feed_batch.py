@@ -15,6 +15,7 @@ from kalshi_ext.feed import (
     BackfillResult,
     FillFeedPolicy,
     ResumePoint,
+    fill_time_ms,
     steady_fills,
 )
 from kalshi_ext.feed_io import classify_fill_event, plain_stream_fills
@@ -101,6 +102,7 @@ def policy_of(since_value: Any, tickers: list[str] | None, overlap_s: int) -> Fi
     tickers=st.sampled_from([None, [TICKERS[0]], list(TICKERS)]),
     overlap_s=st.sampled_from([0, 1, 5]),
     stop_at=st.integers(0, 25),
+    rest=st.lists(fills, max_size=10),
 )
 def test_a_batch_is_decided_as_its_fills_one_by_one(
     batches: list[list[Fill]],
@@ -108,6 +110,7 @@ def test_a_batch_is_decided_as_its_fills_one_by_one(
     tickers: list[str] | None,
     overlap_s: int,
     stop_at: int,
+    rest: list[Fill],
 ) -> None:
     one_by_one = policy_of(since_value, tickers, overlap_s)
     batched = policy_of(since_value, tickers, overlap_s)
@@ -134,8 +137,22 @@ def test_a_batch_is_decided_as_its_fills_one_by_one(
         assert [id(f) for f in got] == [id(f) for f in accepted]
         assert batched.resume_point == one_by_one.resume_point
         assert batched.window_size == one_by_one.window_size
-    # Both then agree on what a backfill should read.
-    assert batched.due_backfill() == one_by_one.due_backfill()
+    # Both then agree on what a backfill should read, and on what it hands over after the
+    # stream fills (the batched window holds their created_time, the other milliseconds).
+    backfill = batched.due_backfill()
+    assert backfill == one_by_one.due_backfill()
+    if backfill is not None:
+        handed_over: list[list[str]] = []
+        for policy in (batched, one_by_one):
+            result = BackfillResult()
+            for fill in sorted(rest, key=fill_time_ms, reverse=True):
+                if not result.add(backfill, fill):
+                    break
+            policy.backfill_read(backfill, result)
+            handed_over.append([f.fill_id for f in iter(policy.next_pending, None)])
+        assert handed_over[0] == handed_over[1]
+        assert batched.resume_point == one_by_one.resume_point
+        assert batched.window_size == one_by_one.window_size
 
 
 def test_a_batch_matches_one_by_one_decisions_exactly() -> None:

@@ -77,3 +77,64 @@ async def test_finish_without_error_ends_iteration() -> None:
 def test_max_buffered_is_checked(bad: object) -> None:
     with pytest.raises(ValueError, match="max_buffered"):
         EventBuffer(bad)  # type: ignore[arg-type]
+
+
+async def test_get_batch_times_out_empty_then_takes_what_came() -> None:
+    buffer = EventBuffer(10)
+    assert await buffer.get_batch(5, timeout=0.01) == []
+    assert await buffer.get_batch(5, timeout=0) == []
+    buffer.put(message(1))
+    buffer.put(message(2))
+    assert await buffer.get_batch(5, timeout=0) == [message(1), message(2)]
+    waiter = asyncio.ensure_future(buffer.get_batch(5, timeout=60))
+    await asyncio.sleep(0)
+    buffer.put(message(3))
+    assert await waiter == [message(3)]
+
+
+async def test_a_wait_timer_serves_later_deadlines_and_is_replaced_by_an_earlier_one() -> None:
+    loop = asyncio.get_running_loop()
+    buffer = EventBuffer(10)
+    first = asyncio.ensure_future(buffer.wait_until(loop.time() + 60))
+    await asyncio.sleep(0)
+    buffer.put(message(1))
+    assert await first is True
+    timer = buffer._timer
+    assert timer is not None and not timer.cancelled()  # kept for the next wait
+    buffer.take(1)
+    later = asyncio.ensure_future(buffer.wait_until(loop.time() + 120))
+    await asyncio.sleep(0)
+    assert buffer._timer is timer  # a later deadline: the same timer (an early wake is harmless)
+    buffer.put(message(2))
+    assert await later is True
+    buffer.take(1)
+    # An earlier deadline than the timer's: a new timer, and the wait times out on it.
+    started = loop.time()
+    assert await buffer.wait_until(started + 0.02) is False
+    assert loop.time() - started < 30
+    assert timer.cancelled()
+
+
+async def test_a_wait_woken_early_by_an_older_timer_keeps_waiting_to_its_own_deadline() -> None:
+    loop = asyncio.get_running_loop()
+    buffer = EventBuffer(10)
+    assert await buffer.wait_until(loop.time() + 0.01) is False  # its timer has fired
+    waiter = asyncio.ensure_future(buffer.wait_until(loop.time() + 0.01))
+    # A wakeup before the deadline (as an older, earlier timer gives): the wait goes on.
+    early = loop.call_at(loop.time(), buffer._deadline_passed)
+    await asyncio.sleep(0.001)
+    assert not waiter.done()
+    assert await waiter is False
+    early.cancel()
+
+
+async def test_finish_cancels_the_wait_timer_and_ends_a_timed_wait() -> None:
+    buffer = EventBuffer(10)
+    waiter = asyncio.ensure_future(buffer.get_batch(5, timeout=60))
+    await asyncio.sleep(0)
+    timer = buffer._timer
+    assert timer is not None
+    buffer.finish()
+    with pytest.raises(StopAsyncIteration):
+        await waiter
+    assert timer.cancelled() and buffer._timer is None
