@@ -54,6 +54,7 @@ class _Decoders:
     guarded: Decoder  # hands an input it cannot decode to from_dict
     strict: Decoder | None = None  # raises on such input; None: no compiled decoder
     probe: dict[str, Any] | None = None  # the wire object the compiled decoder was checked on
+    accepts: Callable[[Any], bool] | None = None  # True: `strict` decodes it (see acceptor_for)
 
 
 def decoder_for(model: type[Any]) -> Decoder:
@@ -70,6 +71,19 @@ def decoder_for(model: type[Any]) -> Decoder:
         _DECODED_ONCE.add(model)
         return model.from_dict  # type: ignore[no-any-return]
     return _decoders(model).guarded
+
+
+def acceptor_for(model: type[Any]) -> Callable[[Any], bool] | None:
+    """A check that is True for exactly the inputs the model's compiled decoder decodes itself,
+    without building anything: every required key present and every conversion (date-time,
+    enum, nested object) succeeding. For those, ``decoder_for(model)`` returns a model, equal
+    to from_dict's; for the others it may still (through from_dict) or raise. None when the
+    model has no compiled decoder.
+
+    For callers that need an item checked as decoding would check it but want the wire values
+    themselves (kalshi-portfolio export): a page all of whose items pass need not be decoded.
+    """
+    return _decoders(model).accepts
 
 
 def is_compiled(model: type[Any]) -> bool:
@@ -93,14 +107,13 @@ def _build(model: type[Any]) -> _Decoders:
     for strip_underscore in (False, True):
         try:
             fields = _plan(model, strip_underscore)
-            strict, guarded = _compile(model, fields)
+            strict, guarded, accepts = _compile(model, fields)
             probe = {field.key: field.probe for field in fields}
             # Every field (the all-present path), then with an unknown key (the general path).
-            if all(
-                strict(dict(sample)) == model.from_dict(dict(sample))
-                for sample in (probe, probe | {_PROBE_EXTRA_KEY: 1})
-            ):
-                return _Decoders(guarded=guarded, strict=strict, probe=probe)
+            samples = (probe, probe | {_PROBE_EXTRA_KEY: 1})
+            if all(strict(dict(s)) == model.from_dict(dict(s)) for s in samples):
+                checked = accepts if all(accepts(dict(s)) for s in samples) else None
+                return _Decoders(guarded=guarded, strict=strict, probe=probe, accepts=checked)
         except Exception:  # a type it does not know, a probe it could not match
             continue
     return _Decoders(guarded=model.from_dict)
@@ -186,7 +199,9 @@ def _each(convert: Callable[[Any], Any], values: Any) -> list[Any]:
     return [convert(value) for value in values]
 
 
-def _compile(model: type[Any], fields: list[_Field]) -> tuple[Decoder, Decoder]:
+def _compile(
+    model: type[Any], fields: list[_Field]
+) -> tuple[Decoder, Decoder, Callable[[Any], bool]]:
     """Two functions over one body: `strict` raises on any input it does not accept (for the
     probe check and nested objects); `guarded` hands such an input to from_dict.
 
@@ -258,11 +273,39 @@ def _compile(model: type[Any], fields: list[_Field]) -> tuple[Decoder, Decoder]:
         # from_dict is called outside the except block, so that its exception (if any) is
         # raised as its own, without the compiled path's as its __context__.
         f"def guarded(d):\n    try:\n{guarded_body}"
-        f"    except Exception:\n        pass\n    return _cls.from_dict(d)\n"
+        f"    except Exception:\n        pass\n    return _cls.from_dict(d)\n\n"
+        f"{_accepts_source(fields, namespace)}"
     )
     code = compile(source, f"<kalshi_ext decoder for {model.__qualname__}>", "exec")
     exec(code, namespace)  # the source is built above from attrs field names only
-    return namespace["strict"], namespace["guarded"]
+    return namespace["strict"], namespace["guarded"], namespace["accepts"]
+
+
+def _accepts_source(fields: list[_Field], namespace: dict[str, Any]) -> str:
+    """`accepts(d)`: the general path of the decoder above (which decodes whatever the
+    all-present path does) without building: the required keys, then each conversion."""
+    namespace["_REQUIRED"] = frozenset(field.key for field in fields if field.required)
+    lines = [
+        "if type(d) is not dict or not d.keys() >= _REQUIRED:",
+        "    return False",
+        "try:",
+    ]
+    for number, field in enumerate(fields):
+        if field.convert is None:
+            continue  # read as it is: only its presence (if required) matters
+        read = f"d[{field.key!r}]" if field.required else f"d.get({field.key!r}, _UNSET)"
+        present = [] if field.required else ["v is not _UNSET"]
+        present += ["v is not None"] if field.nullable else []
+        lines.append(f"    v = {read}")
+        if present:
+            lines.append(f"    if {' and '.join(present)}:")
+            lines.append(f"        _c{number}(v)")
+        else:
+            lines.append(f"    _c{number}(v)")
+    if lines[-1] == "try:":
+        return "def accepts(d):\n    return type(d) is dict and d.keys() >= _REQUIRED\n"
+    lines += ["except Exception:", "    return False", "return True"]
+    return "def accepts(d):\n" + "".join(f"    {line}\n" for line in lines)
 
 
 def _settable_directly(model: type[Any]) -> bool:

@@ -158,20 +158,23 @@ class RecordShape:
 
     def _csv_lines(self, writers: _Writers, items: Sequence[Any]) -> str:
         lines = list(map(writers.line, items))
-        # One check for the whole page: as many commas as the fields make, and no quote or line
-        # break (searched in the lines joined without separators, a search rather than a count).
-        # Otherwise, line by line.
-        whole = "".join(lines)
+        if not lines:
+            return ""
+        count = len(lines)
+        lines.append("")  # the last line's newline, without copying the text again
+        text = "\n".join(lines)
+        # One check for the whole page: as many commas as the fields make, a line break only
+        # after each line, and no quote or carriage return. Otherwise, line by line.
         if (
-            whole.count(",") != (len(self.columns) - 1) * len(lines)
-            or '"' in whole
-            or "\n" in whole
-            or "\r" in whole
+            text.count(",") != (len(self.columns) - 1) * count
+            or text.count("\n") != count
+            or '"' in text
+            or "\r" in text
         ):
-            lines = [self._checked_line(writers, item) for item in items]
-        if lines:
-            lines.append("")  # the last line's newline, without copying the text again
-        return "\n".join(lines)
+            checked = [self._checked_line(writers, item) for item in items]
+            checked.append("")
+            text = "\n".join(checked)
+        return text
 
     def _checked_line(self, writers: _Writers, item: Any) -> str:
         line = writers.line(item)

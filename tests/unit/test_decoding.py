@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import kalshi_generated.api.portfolio
 import kalshi_generated.models as models
-from kalshi_ext.decoding import decoder_for, is_compiled
+from kalshi_ext.decoding import _decoders, acceptor_for, decoder_for, is_compiled
 from kalshi_ext.operations import OperationInfo
 from kalshi_generated.models import Fill, GetOrdersResponse, Order
 from tests.spec_payloads import example_payload, spec
@@ -206,3 +206,33 @@ def model_and_payload(draw: st.DrawFn) -> tuple[type[Any], Any]:
 def test_decoder_equals_from_dict_on_any_payload(case: tuple[type[Any], Any]) -> None:
     model, payload = case
     assert outcome(decoder_for(model), payload) == outcome(model.from_dict, payload)
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(model_and_payload())
+def test_acceptor_is_true_exactly_where_the_compiled_decoder_decodes(
+    case: tuple[type[Any], Any],
+) -> None:
+    model, payload = case
+    accepts, strict = acceptor_for(model), _decoders(model).strict
+    if model.__name__ in NOT_COMPILED:
+        assert accepts is None
+        return
+    assert accepts is not None and strict is not None
+    decoded = outcome(strict, payload)
+    assert accepts(payload) is (decoded[0] == "value")
+    if accepts(payload):  # and then the decoder gives from_dict's value
+        assert outcome(decoder_for(model), payload) == outcome(model.from_dict, payload)
+
+
+def test_acceptor_checks_presence_and_conversions_only() -> None:
+    accepts = acceptor_for(Fill)
+    assert accepts is not None
+    full = example_payload(SCHEMAS["Fill"])
+    assert accepts(full) and accepts({**full, "unknown": 1})
+    assert not accepts({k: v for k, v in full.items() if k != "fill_id"})  # required
+    assert accepts({k: v for k, v in full.items() if k != "created_time"})  # optional
+    assert not accepts({**full, "created_time": "yesterday"})  # a date-time that does not parse
+    assert accepts({**full, "count_fp": 10})  # a plain field is read as it is, as decoding does
+    assert not accepts([full]) and not accepts(None)
+    assert acceptor_for(models.ApplySubaccountTransferRequest) is None  # not compiled
