@@ -7,7 +7,10 @@ fills, each side by side with its floor in one run.
 - export: `export fills --format csv --out FILE` against `for fill in client.iter_fills()` over
   the same 100 pages of 1,000 fills from the benchmark server; target <= 1.3x.
 - sync: `sync --db EMPTY --table fills` into a new ledger against the same iter_fills walk;
-  target <= 1.5x.
+  target <= 1.5x. Beside it, for the record, SQLite's own share: the same rows, built before
+  the clock starts, stored page by page into a new ledger as sync stores them
+  (`kalshi_ext.ledger.store_page`: per-page transactions, the initial load's index drop and
+  rebuild, the closing checkpoint), with nothing fetched or decoded.
 
 Export and sync run in this process through `kalshi_ext.cli.main` (argument parsing, client
 construction, file or ledger, all included), so the ratios measure the command's own work, not
@@ -100,6 +103,45 @@ class Sides:
             path.unlink()
         self._check("sync", count)
 
+    def prepare_sqlite_floor(self) -> None:
+        """The 100 pages' ledger rows and cursors, as sync builds them (not timed)."""
+        from kalshi_ext import ledger
+        from kalshi_ext.records import RecordShape
+
+        table = ledger.TABLES["fills"]
+        shape = RecordShape.of(table.model, table.columns)
+        config = KalshiConfig(base_url=self.base_url)
+        self.pages: list[tuple[list[tuple[object, ...]], str | None]] = []
+        with Client(key_id=KEY_ID, private_key=self.pem, config=config) as client:
+            for page in client.iter_fills(page_size=PAGE_SIZE).pages():
+                times = list(map(table.time_of, page))
+                rows = shape.wire_rows(page.raw_items, times)
+                self.pages.append((rows, page.next_cursor or None))
+
+    def sqlite_floor(self) -> None:
+        from kalshi_ext import ledger
+
+        table = ledger.TABLES["fills"]
+        insert = table.insert_sql()
+        self.runs += 1
+        db = self.workdir / f"floor-{self.runs}.sqlite"
+        connection = ledger.connect(db)
+        for number, (rows, cursor) in enumerate(self.pages):
+            ledger.store_page(
+                connection,
+                table,
+                rows,
+                insert=insert,
+                next_cursor=cursor,
+                floor=None,
+                drop_indexes=number == 0,
+            )
+        count = connection.execute("SELECT COUNT(*) FROM fills").fetchone()[0]
+        connection.close()
+        for path in self.workdir.glob(f"floor-{self.runs}.sqlite*"):
+            path.unlink()
+        self._check("sqlite floor", count)
+
     def _run_cli(self, *args: str) -> None:
         code = cli_main(["--base-url", self.base_url, *args])
         if code != 0:
@@ -134,16 +176,28 @@ def main(argv: list[str] | None = None) -> int:
         sides.iter_fills()  # warm up: connections, imports, decoders
         sides.export()
         sides.sync()
+        sides.prepare_sqlite_floor()
         walks = interleaved(
             args.rounds,
             {
                 "iter_fills": seconds(sides.iter_fills),
                 "export": seconds(sides.export),
                 "sync": seconds(sides.sync),
+                "sqlite floor": seconds(sides.sqlite_floor),
             },
         )
     export_ratio = median(paired_ratios(walks["export"], walks["iter_fills"]))
     sync_ratio = median(paired_ratios(walks["sync"], walks["iter_fills"]))
+    sqlite_ratio = median(paired_ratios(walks["sqlite floor"], walks["iter_fills"]))
+    # What sync costs beyond fetching (iter_fills) and SQLite's own storing, per round.
+    beyond = median(
+        [
+            (sync - floor - walk) / walk
+            for sync, floor, walk in zip(
+                walks["sync"], walks["sqlite floor"], walks["iter_fills"], strict=True
+            )
+        ]
+    )
 
     print(f"server: {server_description()}")
     print_table(
@@ -159,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  ratio --help / floor imports    {startup_ratio:.2f}")
     print(f"  ratio export csv / iter_fills   {export_ratio:.2f}")
     print(f"  ratio sync / iter_fills         {sync_ratio:.2f}")
+    print(f"  ratio sqlite floor / iter_fills {sqlite_ratio:.2f}  (storing alone, for the record)")
+    print(f"  sync beyond the two, / iter_fills {beyond:+.2f}")
     return verdict(
         "bench_cli",
         [

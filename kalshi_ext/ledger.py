@@ -506,19 +506,15 @@ def _walk(
         rows = shape.wire_rows(page.raw_items, times)
         reached_floor = floor is not None and bool(times) and min(times) < floor
         done = reached_floor or not page.next_cursor
-        with transaction(connection):
-            if initial_load and report.pages == 0 and not done:
-                _drop_indexes(connection, table.name)
-            connection.executemany(insert, rows)
-            if done:
-                connection.execute("DELETE FROM sync_state WHERE table_name = ?", (table.name,))
-                for statement in INDEXES[table.name]:
-                    connection.execute(statement)
-            else:
-                connection.execute(
-                    "INSERT OR REPLACE INTO sync_state VALUES (?, ?, ?)",
-                    (table.name, page.next_cursor, floor),
-                )
+        store_page(
+            connection,
+            table,
+            rows,
+            insert=insert,
+            next_cursor=None if done else page.next_cursor,
+            floor=floor,
+            drop_indexes=initial_load and report.pages == 0 and not done,
+        )
         report.pages += 1
         report.items += len(rows)
         if on_page is not None:
@@ -529,6 +525,34 @@ def _walk(
         # generation and set off full collections (pagination's _release_before_next_fetch).
         del page, rows, times
     return saved is not None
+
+
+def store_page(
+    connection: sqlite3.Connection,
+    table: LedgerTable,
+    rows: list[tuple[Any, ...]],
+    *,
+    insert: str,
+    next_cursor: str | None,
+    floor: int | None,
+    drop_indexes: bool = False,
+) -> None:
+    """One page's rows and the walk's resume state in one transaction: the next cursor, or
+    (the walk done, `next_cursor` None) no resume state and the table's indexes in place.
+    `drop_indexes` drops them first (an initial load's first page; its last rebuilds them)."""
+    with transaction(connection):
+        if drop_indexes:
+            _drop_indexes(connection, table.name)
+        connection.executemany(insert, rows)
+        if next_cursor is None:
+            connection.execute("DELETE FROM sync_state WHERE table_name = ?", (table.name,))
+            for statement in INDEXES[table.name]:
+                connection.execute(statement)
+        else:
+            connection.execute(
+                "INSERT OR REPLACE INTO sync_state VALUES (?, ?, ?)",
+                (table.name, next_cursor, floor),
+            )
 
 
 def _drop_indexes(connection: sqlite3.Connection, table: str) -> None:

@@ -285,21 +285,29 @@ def _compile_wire_row_and(model: type[Any], fields: _Fields) -> Any:
     return _build(model, source, "wire row")
 
 
-def _wire_cell(key: str, kind: Kind, optional: bool) -> str:
+def _wire_cell(key: str, kind: Kind, optional: bool, present: bool) -> str:
+    # present: the key is read with d[key] (a KeyError sends the item to the other line).
+    read = f"d[{key!r}]" if present else f"d.get({key!r})"
     if kind == "nested":
-        return f"{{_text(_json(d.get({key!r})))}}"
+        return f"{{_text(_json({read}))}}"
     if kind == "bool":
         if optional:
-            return f"{{_text(_bool(d.get({key!r})))}}"
+            return f"{{_text(_bool({read}))}}"
         return f"{{'true' if d[{key!r}] else 'false'}}"
     if optional:
-        return f"{{'' if (v := d.get({key!r})) is None else v}}"
+        return f"{{'' if (v := {read}) is None else v}}"
     return f"{{d[{key!r}]}}"
 
 
 def _compile_wire_line(model: type[Any], fields: _Fields) -> Any:
-    template = ",".join(_wire_cell(k, kind, opt) for k, kind, opt in fields)
-    source = f"def line(d):\n    return f{template!r}\n"
+    # Two templates: every key read with d[key] (the usual item, which has them all: a
+    # subscript costs less than a .get call), and, on a KeyError, optional keys with .get.
+    every = ",".join(_wire_cell(k, kind, opt, present=True) for k, kind, opt in fields)
+    general = ",".join(_wire_cell(k, kind, opt, present=False) for k, kind, opt in fields)
+    source = (
+        f"def line(d):\n    try:\n        return f{every!r}\n    except KeyError:\n"
+        f"        pass\n    return f{general!r}\n"
+    )
     return _build(model, source, "wire line")
 
 
