@@ -110,6 +110,8 @@ class Connection:
         self._fatal: BaseException | None = None
         self._closer: asyncio.Future[bool] | None = None
         self._closing = False
+        self._unanswered: str | None = None  # why this connection was given up: no reply
+        self._giving_up: asyncio.Future[bool] | None = None
         self.connects = 0  # successful handshakes, for tests and stats
 
     # ---- Effects (called by the protocol) -------------------------------------------------
@@ -267,6 +269,7 @@ class Connection:
                 reason, retrying = lost.reason, True
                 continue
             self._restored_here = False
+            self._unanswered = None
             marker = None
             if lost_wall is not None:
                 marker = self._marker(lost_wall, lost_mono, tries, reason)
@@ -381,6 +384,8 @@ class Connection:
                 continue
             if self._fatal is not None:
                 raise _Lost("stopped by a stream error")
+            if self._unanswered is not None:
+                raise _Lost(self._unanswered)
             if kind is WSMsgType.CLOSE:
                 code = ws.close_code
                 raise _Lost(
@@ -405,3 +410,22 @@ class Connection:
                 # The reader sees the loss too; the protocol resends after the restore.
                 logger.debug("could not send %s: %r", command.cmd, exc)
                 return
+            asyncio.get_running_loop().call_later(
+                self.config.timeout, self._check_reply, ws, command.id, command.cmd
+            )
+
+    def _check_reply(
+        self, ws: aiohttp.ClientWebSocketResponse[bool], command_id: int, cmd: str
+    ) -> None:
+        """A command still unanswered `timeout` seconds after it was sent: the connection is
+        treated as lost (a server that stopped answering may have stopped sending too). The
+        stream reconnects, restores its subscriptions (the command's own included, or its
+        result settled) and reports the outage with a Reconnected event, as after any loss."""
+        if self._ws is not ws or ws.closed or self._closing:
+            return
+        if not self.protocol.awaits_reply(command_id) or self._unanswered is not None:
+            return
+        self._unanswered = f"no reply to {cmd} (id {command_id}) within {self.config.timeout:g} s"
+        logger.warning("%s: reconnecting", self._unanswered)
+        # close() wakes the reader's receive(), which then reports the loss with this reason.
+        self._giving_up = asyncio.ensure_future(ws.close())

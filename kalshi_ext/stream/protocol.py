@@ -250,6 +250,10 @@ class StreamProtocol:
         if not self._restoring:
             self._finish_restore()
 
+    def awaits_reply(self, command_id: int) -> bool:
+        """Whether the command with this id, sent on the current connection, has no reply yet."""
+        return command_id in self._pending
+
     def disconnected(self) -> bool:
         """The connection is gone: commands without a reply wait for the next restore.
 

@@ -189,6 +189,42 @@ async def test_a_data_frame_is_not_lost_while_a_command_waits(
         assert subscription.channel == "market_positions"
 
 
+async def test_a_command_without_a_reply_within_timeout_reconnects_and_resends_it(
+    ex: LocalExchange,
+) -> None:
+    # The config's timeout bounds a command's reply as it bounds an HTTP read: a server that
+    # stops answering is given up, the stream reconnects and the command is answered there.
+    async with ex.async_client(timeout=0.5) as client, client.stream(["fill"]) as stream:
+        ex.inject_ws_fault(kind="delay_reply", delay_s=60.0)
+        started = time.monotonic()
+        (subscription,) = await asyncio.wait_for(stream.subscribe(["market_positions"]), WAIT_S)
+        assert subscription.channel == "market_positions"
+        assert time.monotonic() - started < 30  # not the 60 s the reply was held
+        (marker,) = await collect(stream, lambda es: bool(es))
+        assert isinstance(marker, Reconnected)
+        assert "no reply to subscribe" in marker.reason and "within 0.5 s" in marker.reason
+        assert {s.channel for s in marker.subscriptions} == {"fill", "market_positions"}
+        order_id = await cross(client)  # the restored stream still delivers
+        events = await collect(
+            stream, lambda es: order_id in {m.order_id for m in messages(es, "fill")}
+        )
+        assert order_id in {m.order_id for m in messages(events, "fill")}
+
+
+async def test_a_stream_whose_first_subscribe_gets_no_reply_opens_on_the_next_connection(
+    ex: LocalExchange,
+) -> None:
+    ex.inject_ws_fault(kind="delay_reply", delay_s=60.0)
+    async with ex.async_client(timeout=0.5) as client:
+        stream = client.stream(["fill"])
+        await asyncio.wait_for(stream.__aenter__(), WAIT_S)
+        try:
+            assert len(ex.ws_handshakes) == 2
+            assert [s.channel for s in stream.subscriptions] == ["fill"]
+        finally:
+            await stream.__aexit__(None, None, None)
+
+
 # ---- the ws_* fields -------------------------------------------------------------------------
 
 
