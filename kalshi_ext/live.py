@@ -165,6 +165,15 @@ class PositionChanged:
 
 
 @attrs.frozen
+class PositionRemoved:
+    """A position a snapshot no longer lists (a settled market, say): it left the view.
+    ``last`` is what the view held."""
+
+    last: LivePosition
+    source: str  # "snapshot"
+
+
+@attrs.frozen
 class BalanceChanged:
     balance: GetBalanceResponse
 
@@ -185,7 +194,9 @@ class Reconciled:
     corrected: int
 
 
-Change = OrderChanged | PositionChanged | BalanceChanged | FillReceived | Reconciled
+Change = (
+    OrderChanged | PositionChanged | PositionRemoved | BalanceChanged | FillReceived | Reconciled
+)
 
 
 @attrs.frozen
@@ -296,8 +307,15 @@ class PortfolioState:
             self.snapshots += 1
         for order in resting.values():
             changes += self.apply_order(order, "snapshot")
+        listed = set()
         for position in snapshot.positions:
+            listed.add(position.ticker)
             changes += self.apply_position(LivePosition.from_rest(position), "snapshot")
+        with self.lock:
+            # The snapshot lists every position of the view's tickers (the walk reads every
+            # page): one it leaves out is no longer the account's.
+            removed = [self._positions.pop(t) for t in list(self._positions) if t not in listed]
+        changes += [PositionRemoved(position, "snapshot") for position in removed]
         changes += self.apply_balance(snapshot.balance)
         return changes, gone
 

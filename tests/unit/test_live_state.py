@@ -14,6 +14,7 @@ from kalshi_ext.live import (
     OrderChanged,
     PortfolioState,
     PositionChanged,
+    PositionRemoved,
     Publish,
     ReadBalance,
     ReadOrder,
@@ -127,6 +128,19 @@ def test_a_snapshot_corrects_the_view_and_names_orders_that_ended_unseen() -> No
     assert [type(c) for c in changes] == [OrderChanged, PositionChanged, BalanceChanged]
     assert state.positions[TICKER].position_fp == "3.00"
     assert state.balance is not None and state.balance.balance == 500
+
+
+def test_a_position_the_snapshot_no_longer_lists_leaves_the_view() -> None:
+    state = PortfolioState()
+    state.apply_position(LivePosition.from_stream(stream_position("2.00")))
+    held = state.positions[TICKER]
+    changes, _ = state.apply_snapshot(Snapshot([], [], balance(500)))
+    assert changes[0] == PositionRemoved(held, "snapshot")
+    assert state.positions == {}
+    # Listed again (even flat), it is back; a snapshot that lists it changes nothing more.
+    changes, _ = state.apply_snapshot(Snapshot([], [rest_position("0.00")], balance(500)))
+    assert [type(c) for c in changes] == [PositionChanged]
+    assert state.apply_snapshot(Snapshot([], [rest_position("0.00")], balance(500)))[0] == []
 
 
 def test_market_tickers_filter_the_view() -> None:
