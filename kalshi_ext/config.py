@@ -11,7 +11,7 @@ import os
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Self
+from typing import Any, Self, TypedDict, Unpack
 from urllib.parse import urlsplit
 
 import httpx
@@ -165,6 +165,27 @@ def origin_of(url: str | httpx.URL) -> str:
     return f"{scheme}://{host}:{port}"
 
 
+class ConfigOverrides(TypedDict, total=False):
+    """The fields `KalshiConfig.production()`, `demo()` and `from_env()` accept: every field
+    but the URLs, which they set themselves (a misspelled one fails type checking)."""
+
+    timeout: float
+    max_retries: int
+    retry_base_delay: float
+    retry_max_delay: float
+    total_timeout: float | None
+    extra_headers: Mapping[str, str]
+    ws_max_retries: int
+    http2: bool
+    rest_json_loads: Callable[[bytes], Any] | None
+    ws_json_loads: Callable[[str | bytes], Any] | None
+    ws_json_dumps: Callable[[Any], str | bytes] | None
+    limits: httpx.Limits | None
+    ws_ping_interval: float
+    ws_close_timeout: float
+    allow_unknown_host: bool
+
+
 @dataclass(frozen=True, kw_only=True)
 class KalshiConfig:
     """Every option of the Kalshi clients, validated at construction.
@@ -194,18 +215,22 @@ class KalshiConfig:
     allow_unknown_host: bool = False
 
     @classmethod
-    def production(cls, **overrides: Any) -> Self:
+    def production(cls, **overrides: Unpack[ConfigOverrides]) -> Self:
         """A config for Kalshi's production API; `overrides` are any other fields."""
         return cls._preset("production", PRODUCTION_BASE_URL, PRODUCTION_WS_BASE_URL, overrides)
 
     @classmethod
-    def demo(cls, **overrides: Any) -> Self:
+    def demo(cls, **overrides: Unpack[ConfigOverrides]) -> Self:
         """A config for Kalshi's demo API (paper money); `overrides` are any other fields."""
         return cls._preset("demo", DEMO_BASE_URL, DEMO_WS_BASE_URL, overrides)
 
     @classmethod
     def from_env(
-        cls, environ: Mapping[str, str] | None = None, *, demo: bool = False, **overrides: Any
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        demo: bool = False,
+        **overrides: Unpack[ConfigOverrides],
     ) -> Self:
         """A config whose server comes from the environment; `overrides` are any other fields.
 
@@ -249,7 +274,9 @@ class KalshiConfig:
             )
 
     @classmethod
-    def _preset(cls, name: str, base_url: str, ws_base_url: str, overrides: dict[str, Any]) -> Self:
+    def _preset(
+        cls, name: str, base_url: str, ws_base_url: str, overrides: ConfigOverrides
+    ) -> Self:
         urls = sorted({"base_url", "ws_base_url"} & overrides.keys())
         if urls:
             raise ConfigError(

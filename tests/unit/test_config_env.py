@@ -96,7 +96,7 @@ def test_from_env_takes_other_fields_but_not_urls() -> None:
     config = KalshiConfig.from_env({"KALSHI_DEMO": "1"}, timeout=5.0)
     assert (config.base_url, config.timeout) == (DEMO, 5.0)
     with pytest.raises(ConfigError, match="does not accept base_url"):
-        KalshiConfig.from_env({}, base_url=DEMO)
+        KalshiConfig.from_env({}, base_url=DEMO)  # type: ignore[call-arg]  # untyped callers
 
 
 def test_check_env_refuses_a_config_naming_another_server() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from kalshi_ext import AsyncClient, Client, Detailed, SyncPager
+from kalshi_ext import AsyncClient, Client, Detailed, KalshiConfig, SyncPager
 from kalshi_ext.generated_methods import CreateOrderV2Fields
 from kalshi_ext.money import decimal, decimal_or_none, is_set
 from kalshi_generated.models import CreateOrderV2Response, Fill, GetOrdersResponse
@@ -56,3 +56,9 @@ async def async_calls(client: AsyncClient) -> None:
     assert detailed.parsed is not None and orders is not None
     async for fill in client.iter_fills(max_items=3):
         assert fill.fill_id
+
+
+def config_calls() -> None:
+    demo = KalshiConfig.demo(timeout=5.0, max_retries=2, total_timeout=None)
+    live = KalshiConfig.from_env(demo=True, extra_headers={"X-Bot": "1"}, http2=False)
+    assert demo.timeout == 5.0 and live.http2 is False and KalshiConfig.production().is_production

@@ -3,7 +3,7 @@ tests/typing/test_mypy_calls.py, never run). Excluded from `mypy tests` in pypro
 
 from __future__ import annotations
 
-from kalshi_ext import AsyncClient, Client
+from kalshi_ext import AsyncClient, Client, KalshiConfig
 from kalshi_ext.money import decimal
 
 
@@ -28,3 +28,10 @@ async def async_calls(client: AsyncClient) -> None:
     await client.get_orders(tikcer="typo")  # expect: call-arg
     await client.cancel_order(order_id=None)  # expect: arg-type
     client.iter_orders(status=1)  # expect: arg-type
+
+
+def config_calls() -> None:
+    KalshiConfig.demo(timeot=5.0)  # expect: call-arg
+    KalshiConfig.production(max_retries="3")  # expect: arg-type
+    KalshiConfig.from_env(ws_ping_interval=None)  # expect: arg-type
+    KalshiConfig.demo(base_url="https://example.com")  # expect: call-arg
