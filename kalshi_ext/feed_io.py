@@ -200,6 +200,10 @@ class _FeedBase:
         self._market_tickers = market_tickers
         self._max_buffered = max_buffered
         self.backfills = 0  # REST walks made (each is one or more pages)
+        # close() while another thread (task) is inside next(): the stream is closed under it
+        # and the feed ends there, as it ends when closed between two fills.
+        self._closed = False
+        self._open_stream: Any = None
 
     @property
     def rereads(self) -> int:
@@ -246,6 +250,7 @@ class FillFeed(_FeedBase):
             max_buffered=self._max_buffered,
             decoders=_feed_decoders(),
         ) as stream:
+            self._open_stream = stream
             policy = self._policy
             flow = feed_flow(policy, classify_fill_event)
             action = next(flow)
@@ -257,7 +262,9 @@ class FillFeed(_FeedBase):
                     timeout = action.timeout
                     while True:
                         events = _next_events_sync(stream, timeout)
-                        if events is None:  # closing the feed stops it at a yield, not here
+                        if events is None:  # the stream was closed under the feed
+                            if self._closed:
+                                return
                             raise _client_closed()
                         fills = steady_fills(policy, events, plain_stream_fills)
                         if fills is None:
@@ -288,7 +295,16 @@ class FillFeed(_FeedBase):
         return next(self._fills)
 
     def close(self) -> None:
-        self._fills.close()
+        """Stop the feed; from another thread while one iterates, that thread's loop ends."""
+        self._closed = True
+        try:
+            self._fills.close()
+        except ValueError as error:
+            if "already executing" not in str(error):
+                raise
+            stream = self._open_stream  # another thread is inside next()
+            if stream is not None:
+                stream.close()
 
     def __enter__(self) -> Self:
         return self
@@ -325,6 +341,7 @@ class AsyncFillFeed(_FeedBase):
             max_buffered=self._max_buffered,
             decoders=_feed_decoders(),
         ) as stream:
+            self._open_stream = stream
             policy = self._policy
             flow = feed_flow(policy, classify_fill_event)
             action = next(flow)
@@ -337,7 +354,9 @@ class AsyncFillFeed(_FeedBase):
                     while True:
                         try:
                             events = await stream.next_batch(_BATCH, timeout=timeout)
-                        except StopAsyncIteration:  # closing the feed stops it at a yield
+                        except StopAsyncIteration:  # the stream was closed under the feed
+                            if self._closed:
+                                return
                             raise _client_closed() from None
                         fills = steady_fills(policy, events, plain_stream_fills)
                         if fills is None:
@@ -369,7 +388,16 @@ class AsyncFillFeed(_FeedBase):
         return await anext(self._fills)
 
     async def aclose(self) -> None:
-        await self._fills.aclose()  # type: ignore[attr-defined]
+        """Stop the feed; from another task while one iterates, that task's loop ends."""
+        self._closed = True
+        try:
+            await self._fills.aclose()  # type: ignore[attr-defined]
+        except RuntimeError as error:
+            if "already running" not in str(error):
+                raise
+            stream = self._open_stream  # another task is inside __anext__()
+            if stream is not None:
+                await stream.close()
 
     async def __aenter__(self) -> Self:
         return self

@@ -216,3 +216,47 @@ async def test_closing_the_async_client_while_watch_fills_iterates_raises(
     await client.close()
     with pytest.raises(ClientClosedError):
         await asyncio.wait_for(reader, 10)
+
+
+def test_closing_a_feed_from_another_thread_ends_the_iterating_thread_cleanly(
+    client: Client, kalshi_exchange: LocalExchange
+) -> None:
+    feed = client.watch_fills(**NO_PERIODIC)
+    cross(client, kalshi_exchange)
+    outcome: list[object] = []
+
+    def read() -> None:
+        try:
+            outcome.append(sum(1 for _ in feed))  # blocks, waiting for fills, once the first came
+        except BaseException as error:
+            outcome.append(error)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    deadline = time.monotonic() + 10
+    while feed.backfills == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.3)  # the reader is inside next(), waiting on the stream
+    feed.close()  # the generator is executing in the reader: the stream is closed under it
+    reader.join(10)
+    assert not reader.is_alive()
+    assert outcome == [1], outcome  # the fill, then a clean end: no error
+    feed.close()  # again: nothing left to do
+
+
+async def test_closing_an_async_feed_from_another_task_ends_the_iterating_task_cleanly(
+    kalshi_exchange: LocalExchange,
+) -> None:
+    async with kalshi_exchange.async_client(ws_base_url=kalshi_exchange.ws_url, **FAST) as client:
+        feed = client.watch_fills(**NO_PERIODIC)
+
+        async def read() -> int:
+            return sum([1 async for _ in feed])
+
+        reader = asyncio.create_task(read())
+        deadline = time.monotonic() + 10
+        while feed.backfills == 0 and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.2)
+        await feed.aclose()
+        assert await asyncio.wait_for(reader, 10) == 0
