@@ -35,11 +35,12 @@ from multiprocessing.connection import Connection
 
 from bench import _ws_server
 from bench._common import interleaved_async, median, paired_ratios, print_table, verdict
-from kalshi_ext import AsyncClient, KalshiConfig, StreamMessage
+from kalshi_ext import AsyncClient, KalshiConfig, MessagesLost, StreamMessage
 from kalshi_ext.testing import LocalExchange
 
 TICKER = "KXDEMO-26DEC31-T50"
 TARGET_RATIO = 1.2
+SIDE_TIMEOUT_S = 300.0
 OUTAGE_S = 1.0
 
 
@@ -142,7 +143,9 @@ def cpu_timed(
 ) -> Callable[[], Awaitable[float]]:
     async def run() -> float:
         cpu, start = time.process_time(), time.perf_counter()
-        await side()
+        # A side that cannot finish (frames lost where nothing can recover them) fails the run
+        # instead of hanging it.
+        await asyncio.wait_for(side(), SIDE_TIMEOUT_S)
         wall.append(time.perf_counter() - start)
         return time.process_time() - cpu
 
@@ -164,6 +167,11 @@ async def throughput(frames: int, rounds: int) -> tuple[list[list[str]], list[tu
                             seen += 1
                             if seen == frames:
                                 return
+                        elif isinstance(event, MessagesLost):  # would never reach `frames`
+                            raise RuntimeError(
+                                f"the bare stream dropped {event.count} frames for its slow "
+                                "consumer (max_buffered): measure fewer --frames"
+                            )
 
             async def feed() -> None:
                 seen = 0
