@@ -219,6 +219,9 @@ class PortfolioState:
         self.lock = threading.Lock()
         self._orders: dict[str, Order] = {}
         self._positions: dict[str, LivePosition] = {}
+        # Positions the last snapshot did not list (and no stream message touched since): a
+        # second snapshot that leaves one out removes it; one could lag a stream update.
+        self._unlisted: set[str] = set()
         self._balance: GetBalanceResponse | None = None
         self._statuses: OrderedDict[str, str] = OrderedDict()
         self.snapshots = 0
@@ -282,6 +285,7 @@ class PortfolioState:
         if not self._wanted(position.ticker):
             return []
         with self.lock:
+            self._unlisted.discard(position.ticker)
             if self._positions.get(position.ticker) == position:
                 return []
             self._positions[position.ticker] = position
@@ -313,8 +317,13 @@ class PortfolioState:
             changes += self.apply_position(LivePosition.from_rest(position), "snapshot")
         with self.lock:
             # The snapshot lists every position of the view's tickers (the walk reads every
-            # page): one it leaves out is no longer the account's.
-            removed = [self._positions.pop(t) for t in list(self._positions) if t not in listed]
+            # page): one that two snapshots in a row leave out, with no stream message for it
+            # in between, is no longer the account's. (One snapshot could be a REST read
+            # lagging the stream message that brought the position.)
+            omitted = {ticker for ticker in self._positions if ticker not in listed}
+            vanished = sorted(omitted & self._unlisted)
+            self._unlisted = omitted - set(vanished)
+            removed = [self._positions.pop(ticker) for ticker in vanished]
         changes += [PositionRemoved(position, "snapshot") for position in removed]
         changes += self.apply_balance(snapshot.balance)
         return changes, gone
