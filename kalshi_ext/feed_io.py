@@ -200,10 +200,12 @@ class _FeedBase:
         self._market_tickers = market_tickers
         self._max_buffered = max_buffered
         self.backfills = 0  # REST walks made (each is one or more pages)
-        # close() while another thread (task) is inside next(): the stream is closed under it
-        # and the feed ends there, as it ends when closed between two fills.
+        # close() from a thread (task) other than the one iterating closes the stream first,
+        # which ends a wait inside next(); the generator, if that thread is inside it, ends at
+        # its next step, seeing _closed, and otherwise is closed here.
         self._closed = False
         self._open_stream: Any = None
+        self._iterating: object = None  # the thread id (task) that started the iteration
 
     @property
     def rereads(self) -> int:
@@ -244,6 +246,7 @@ class FillFeed(_FeedBase):
 
     def _run(self) -> Generator[Fill, None, None]:
         client = self._client
+        self._iterating = threading.get_ident()
         with client.stream(
             channels=["fill"],
             market_tickers=self._market_tickers,
@@ -251,12 +254,16 @@ class FillFeed(_FeedBase):
             decoders=_feed_decoders(),
         ) as stream:
             self._open_stream = stream
+            if self._closed:  # closed from another thread while the stream opened
+                return
             policy = self._policy
             flow = feed_flow(policy, classify_fill_event)
             action = next(flow)
             while True:
                 if type(action) is Deliver:
                     yield action.fill
+                    if self._closed:
+                        return
                     action = flow.send(None)
                 elif type(action) is Receive:
                     timeout = action.timeout
@@ -270,8 +277,13 @@ class FillFeed(_FeedBase):
                         if fills is None:
                             break
                         # Decided already: no per-fill hop through the flow. Then the next
-                        # batch is awaited here, as the flow's next Receive would ask.
-                        yield from fills
+                        # batch is awaited here, as the flow's next Receive would ask. The
+                        # check follows each yield: a fill not taken from `fills` stays out
+                        # of the resume point.
+                        for fill in fills:
+                            yield fill
+                            if self._closed:
+                                return
                         timeout = policy.seconds_until_due()
                     action = flow.send(events)
                 else:
@@ -295,16 +307,20 @@ class FillFeed(_FeedBase):
         return next(self._fills)
 
     def close(self) -> None:
-        """Stop the feed; from another thread while one iterates, that thread's loop ends."""
+        """Stop the feed. From another thread than the one iterating, that thread's loop ends
+        at its next step (a wait for fills ends at once), without an error."""
         self._closed = True
-        try:
-            self._fills.close()
-        except ValueError as error:
-            if "already executing" not in str(error):
-                raise
-            stream = self._open_stream  # another thread is inside next()
-            if stream is not None:
-                stream.close()
+        fills: Any = self._fills  # a generator object (gi_frame, gi_running)
+        if fills.gi_frame is None:
+            return  # closed or finished already
+        stream = self._open_stream
+        if stream is not None and self._iterating != threading.get_ident():
+            stream.close()  # ends a wait inside next() in the iterating thread
+        if fills.gi_running:
+            return  # that thread ends the generator at its next step, seeing _closed
+        # ValueError: the iterating thread resumed it meanwhile; it ends there, seeing _closed.
+        with contextlib.suppress(ValueError):
+            fills.close()  # the stream's block exits here (quickly, if it was closed above)
 
     def __enter__(self) -> Self:
         return self
@@ -335,6 +351,7 @@ class AsyncFillFeed(_FeedBase):
 
     async def _run(self) -> AsyncIterator[Fill]:
         client = self._client
+        self._iterating = asyncio.current_task()
         async with client.stream(
             channels=["fill"],
             market_tickers=self._market_tickers,
@@ -342,12 +359,16 @@ class AsyncFillFeed(_FeedBase):
             decoders=_feed_decoders(),
         ) as stream:
             self._open_stream = stream
+            if self._closed:  # closed from another task while the stream opened
+                return
             policy = self._policy
             flow = feed_flow(policy, classify_fill_event)
             action = next(flow)
             while True:
                 if type(action) is Deliver:
                     yield action.fill
+                    if self._closed:
+                        return
                     action = flow.send(None)
                 elif type(action) is Receive:
                     timeout = action.timeout
@@ -362,9 +383,12 @@ class AsyncFillFeed(_FeedBase):
                         if fills is None:
                             break
                         # Decided already: no per-fill hop through the flow. Then the next
-                        # batch is awaited here, as the flow's next Receive would ask.
+                        # batch is awaited here, as the flow's next Receive would ask (the
+                        # check follows each yield, as in FillFeed).
                         for fill in fills:
                             yield fill
+                            if self._closed:
+                                return
                         timeout = policy.seconds_until_due()
                     action = flow.send(events)
                 else:
@@ -388,16 +412,22 @@ class AsyncFillFeed(_FeedBase):
         return await anext(self._fills)
 
     async def aclose(self) -> None:
-        """Stop the feed; from another task while one iterates, that task's loop ends."""
+        """Stop the feed. From another task than the one iterating, that task's loop ends at
+        its next step (a wait for fills ends at once), without an error."""
         self._closed = True
+        fills: Any = self._fills  # an async generator object (ag_frame, ag_running)
+        if fills.ag_frame is None:
+            return  # closed or finished already
+        stream = self._open_stream
+        if stream is not None and self._iterating is not asyncio.current_task():
+            await stream.close()  # ends a wait inside __anext__() in the iterating task
+        if fills.ag_running:
+            return  # that task ends the generator at its next step, seeing _closed
         try:
-            await self._fills.aclose()  # type: ignore[attr-defined]
+            await fills.aclose()
         except RuntimeError as error:
             if "already running" not in str(error):
-                raise
-            stream = self._open_stream  # another task is inside __anext__()
-            if stream is not None:
-                await stream.close()
+                raise  # the iterating task resumed it meanwhile: it ends there
 
     async def __aenter__(self) -> Self:
         return self

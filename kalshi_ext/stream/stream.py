@@ -290,7 +290,25 @@ class BackgroundLoop:
     def closed(self) -> bool:
         return self._stopping or self._loop.is_closed()
 
+    @property
+    def on_loop_thread(self) -> bool:
+        """Whether the caller runs on the loop's own thread (where run() would wait forever)."""
+        return threading.current_thread() is self._thread
+
+    def schedule(self, coroutine: Coroutine[Any, Any, Any]) -> None:
+        """Start the coroutine on the loop without waiting for it (from the loop's thread)."""
+        with self._guard:
+            if self._stopping or self._loop.is_closed():
+                coroutine.close()
+                return
+            self._loop.call_soon_threadsafe(self._loop.create_task, coroutine)
+
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        if self.on_loop_thread:
+            # A sync stream's call from the loop's own thread (a callback, or the garbage
+            # collector finalizing an abandoned iterator there) would wait for itself.
+            coroutine.close()
+            raise RuntimeError("a blocking stream call cannot run on the client's stream loop")
         with self._guard:
             if self._stopping or self._loop.is_closed() or not self._thread.is_alive():
                 coroutine.close()
@@ -423,6 +441,9 @@ class Stream:
         """Close the socket (within ws_close_timeout); iteration then ends after the buffered
         events. Closing the client closed it already: then this does nothing."""
         if self._loop.closed:
+            return
+        if self._loop.on_loop_thread:  # e.g. an abandoned feed finalized there by the GC
+            self._loop.schedule(self._async.close())
             return
         try:
             self._loop.run(self._async.close())

@@ -260,3 +260,42 @@ async def test_closing_an_async_feed_from_another_task_ends_the_iterating_task_c
         await asyncio.sleep(0.2)
         await feed.aclose()
         assert await asyncio.wait_for(reader, 10) == 0
+
+
+def test_closing_from_another_thread_while_the_stream_opens_ends_the_feed(
+    client: Client, kalshi_exchange: LocalExchange
+) -> None:
+    kalshi_exchange.inject_ws_fault(kind="delay_reply", delay_s=1.0)  # the subscribe's reply
+    feed = client.watch_fills(**NO_PERIODIC)
+    outcome: list[object] = []
+
+    def read() -> None:
+        try:
+            outcome.append([fill.fill_id for fill in feed])
+        except BaseException as error:
+            outcome.append(error)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    time.sleep(0.3)  # the reader is opening the stream
+    feed.close()
+    cross(client, kalshi_exchange)  # a fill after the close: never handed over
+    reader.join(10)
+    assert not reader.is_alive() and outcome == [[]], outcome
+
+
+def test_closing_from_another_thread_between_two_fills_hands_over_no_more(
+    client: Client, kalshi_exchange: LocalExchange
+) -> None:
+    feed = client.watch_fills(**NO_PERIODIC)
+    cross(client, kalshi_exchange, count=3)  # three fills, likely in one batch
+    (first,) = take(feed, 1)
+    closer = threading.Thread(target=feed.close)
+    closer.start()
+    closer.join(10)
+    # This thread's next step ends the feed: no error, and no fill it never got counts as
+    # delivered in the resume point.
+    assert list(feed) == []
+    point = feed.resume_point
+    assert point.last_fill_id == first.fill_id
+    assert [fill_id for fill_id, _ in point.delivered] == [first.fill_id]

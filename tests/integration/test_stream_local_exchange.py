@@ -667,6 +667,40 @@ def test_leaving_a_sync_streams_block_after_closing_its_client_is_quiet(ex: Loca
         next(stream)
 
 
+def test_a_sync_stream_closed_on_its_own_loop_thread_closes_without_waiting_for_itself(
+    ex: LocalExchange,
+) -> None:
+    # The garbage collector may finalize an abandoned sync iterator (a feed's generator) on
+    # the stream loop's thread; its close() there must not wait for that same thread.
+    import threading
+
+    with ex.client() as client, client.stream(["fill"]) as stream:
+        loop = stream._loop
+        done = threading.Event()
+        outcome: list[object] = []
+
+        def on_the_loop() -> None:
+            try:
+                stream.close()  # scheduled, not waited for
+                outcome.append("closed")
+                stream.next_batch(1, timeout=0)  # a blocking call: refused, not a deadlock
+            except RuntimeError as error:
+                outcome.append(str(error))
+            finally:
+                done.set()
+
+        loop._loop.call_soon_threadsafe(on_the_loop)
+        assert done.wait(10)
+        assert outcome == [
+            "closed",
+            "a blocking stream call cannot run on the client's stream loop",
+        ]
+        deadline = time.monotonic() + 10
+        while ex.ws_open_connections and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert ex.ws_open_connections == 0
+
+
 async def test_commands_a_dying_connection_could_not_send_are_not_sent_on_the_next(
     ex: LocalExchange, client: AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
