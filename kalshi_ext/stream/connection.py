@@ -48,6 +48,12 @@ if TYPE_CHECKING:
 
 __all__ = ["PERMANENT_CLOSE_CODES", "Connection", "Signer"]
 
+
+def _retrieve(task: asyncio.Future[Any]) -> None:
+    # Marks a fire-and-forget task's exception as seen (asyncio logs one never retrieved).
+    if not task.cancelled():
+        task.exception()
+
 logger = logging.getLogger("kalshi_ext.stream")
 
 Signer = Callable[[], Awaitable[Mapping[str, str]]]
@@ -246,7 +252,7 @@ class Connection:
             if retrying:
                 if tries >= config.ws_max_retries:
                     raise StreamConnectionError(
-                        f"no WebSocket connection after {tries} reconnect attempts "
+                        f"no working WebSocket connection after {tries} reconnect attempts "
                         f"(ws_max_retries={config.ws_max_retries})",
                         attempts=tries,
                         reason=reason,
@@ -429,3 +435,4 @@ class Connection:
         logger.warning("%s: reconnecting", self._unanswered)
         # close() wakes the reader's receive(), which then reports the loss with this reason.
         self._giving_up = asyncio.ensure_future(ws.close())
+        self._giving_up.add_done_callback(_retrieve)  # a failed close is the loss we report
