@@ -54,6 +54,7 @@ def _retrieve(task: asyncio.Future[Any]) -> None:
     if not task.cancelled():
         task.exception()
 
+
 logger = logging.getLogger("kalshi_ext.stream")
 
 Signer = Callable[[], Awaitable[Mapping[str, str]]]
