@@ -412,6 +412,10 @@ class FillFeedPolicy:
         self._confirm_on_drain: int | None = None
         self._last: tuple[str, int | datetime] | None = None
         self._not_before_ms: int | None = None
+        # Whether stream fills are held to _not_before_ms too. Not with since=None: the cut is
+        # this machine's clock, and a fill the stream sends was made after the subscription
+        # whatever its time says (a clock running ahead of the exchange's would drop it).
+        self._stream_cut = True
         self._until_fill_id: str | None = None
         self._failures = 0
         # The last stream_fills batch (its accepted fills, the last fill before it) and the
@@ -436,6 +440,7 @@ class FillFeedPolicy:
             self._until_fill_id = since
         elif since is None:
             self._complete_ms = self._not_before_ms = int(now * 1000)
+            self._stream_cut = False
         else:
             raise TypeError(
                 "since must be a ResumePoint, an aware datetime, a fill id (str) or None, "
@@ -496,7 +501,7 @@ class FillFeedPolicy:
             ts_ms = fill_time_ms(fill)
         if ts_ms < self._floor_ms:
             return False  # before complete_before - overlap: a backfill delivered it already
-        if self._not_before_ms is not None and ts_ms < self._not_before_ms:
+        if self._stream_cut and self._not_before_ms is not None and ts_ms < self._not_before_ms:
             return False
         if self.market_tickers is not None and fill.market_ticker not in self.market_tickers:
             return False
@@ -515,8 +520,9 @@ class FillFeedPolicy:
         seen = self._seen
         # Below the window floor or before `since`: both dropped, so one bound does for both.
         lowest_ms = self._floor_ms
-        if self._not_before_ms is not None and self._not_before_ms > lowest_ms:
-            lowest_ms = self._not_before_ms
+        not_before = self._not_before_ms if self._stream_cut else None
+        if not_before is not None and not_before > lowest_ms:
+            lowest_ms = not_before
         # The same bound as a datetime: for a whole-ms bound, created_time < it exactly when
         # fill_time_ms(fill) (created_time floored to ms) < lowest_ms.
         lowest = _ms_datetime(lowest_ms)

@@ -504,3 +504,17 @@ def test_the_rest_lag_follow_up_counts_from_the_subscription_not_from_watch_fill
     follow_up = flow.send([])
     assert isinstance(follow_up, Backfill) and follow_up.reason == "rest_lag"
     assert flow.send(result_of(follow_up, [late])) == Deliver(late)
+
+
+def test_since_none_takes_every_stream_fill_when_this_clock_runs_ahead() -> None:
+    # This machine's clock is 2 s ahead of the exchange's: fills made just after the start
+    # carry times before this machine's "now". The stream sends them only because they came
+    # after the subscription, so they are delivered; a since= datetime still cuts them.
+    wall = FakeWall(T0 + 2.0)  # the exchange's time is T0
+    policy = FillFeedPolicy(None, wall=wall)
+    made_after_start = make_fill("f1", T0 + 0.5)
+    assert policy.stream_fill(made_after_start)
+    batched = FillFeedPolicy(None, wall=wall)
+    assert list(batched.stream_fills([make_fill("f2", T0 + 0.5)])) != []
+    explicit = FillFeedPolicy(datetime.fromtimestamp(T0 + 2.0, UTC), wall=wall)
+    assert not explicit.stream_fill(make_fill("f3", T0 + 0.5))
