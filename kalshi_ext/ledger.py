@@ -27,11 +27,13 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import attrs
 
+from kalshi_ext.decoding import acceptor_for
 from kalshi_ext.records import RecordShape
 
 SCHEMA_VERSION = 2
@@ -166,6 +168,39 @@ def _time_of_order(order: Any) -> int:
     return 0
 
 
+# The same times read from an item's wire dict, for an item the compiled decoder accepts
+# (decoding.acceptor_for: its date-times parse with datetime.fromisoformat, as here). None:
+# read it from the model instead. A test proves each equal to its model twin.
+
+
+def _wire_seconds(text: Any) -> int | None:
+    return int(datetime.fromisoformat(text).timestamp()) if isinstance(text, str) else None
+
+
+def _wire_time_of_fill(item: dict[str, Any]) -> int | None:
+    ts = item.get("ts")
+    if isinstance(ts, int):
+        return ts
+    return _wire_seconds(item.get("created_time"))
+
+
+def _wire_time_of_order(item: dict[str, Any]) -> int | None:
+    for key in ("created_time", "last_update_time"):
+        moment = item.get(key)
+        if moment is not None:
+            return _wire_seconds(moment)
+    return 0
+
+
+def _wire_time_of_settlement(item: dict[str, Any]) -> int | None:
+    return _wire_seconds(item.get("settled_time"))
+
+
+def _wire_time_of_movement(item: dict[str, Any]) -> int | None:
+    created = item.get("created_ts")
+    return int(created) if isinstance(created, int) else None
+
+
 @attrs.frozen
 class LedgerTable:
     """One synced list: its table, the iterator that fills it and how its walk is bounded."""
@@ -176,6 +211,7 @@ class LedgerTable:
     columns: tuple[str, ...]  # the API fields stored, in table order (time_s follows)
     primary_key: tuple[str, ...]
     time_of: Callable[[Any], int]
+    wire_time_of: Callable[[dict[str, Any]], int | None]  # time_of from the wire dict, or None
     page_size: int
     mutable: bool  # items change after they appear (an order's status): upserted, not ignored
     time_filter: bool  # the operation takes min_ts
@@ -239,6 +275,7 @@ TABLES: dict[str, LedgerTable] = {
             ),
             primary_key=("fill_id",),
             time_of=_time_of_fill,
+            wire_time_of=_wire_time_of_fill,
             page_size=1000,
             time_filter=True,
             per_subaccount=True,
@@ -280,6 +317,7 @@ TABLES: dict[str, LedgerTable] = {
             ),
             primary_key=("order_id",),
             time_of=_time_of_order,
+            wire_time_of=_wire_time_of_order,
             page_size=1000,
             time_filter=True,
             per_subaccount=True,
@@ -310,6 +348,7 @@ TABLES: dict[str, LedgerTable] = {
             ),
             primary_key=("ticker", "exchange_index"),
             time_of=lambda settlement: int(settlement.settled_time.timestamp()),
+            wire_time_of=_wire_time_of_settlement,
             page_size=1000,
             time_filter=True,
             per_subaccount=True,
@@ -332,6 +371,7 @@ TABLES: dict[str, LedgerTable] = {
                 ),
                 primary_key=("id",),
                 time_of=lambda movement: int(movement.created_ts),
+                wire_time_of=_wire_time_of_movement,
                 page_size=500,
                 time_filter=False,
                 per_subaccount=False,
@@ -496,13 +536,19 @@ def _walk(
         page_size=page_size or table.page_size, start_cursor=cursor, **filters
     )
     shape = RecordShape.of(table.model, table.columns)
-    time_of = table.time_of
+    time_of, wire_time_of = table.time_of, table.wire_time_of
+    accepts = acceptor_for(table.model)
     insert = table.insert_sql()
     for page in pager.pages():
-        # The models give each item's time (and decoding them checks every item, so one that
-        # does not match raises ResponseValidationError before anything of the page is stored);
-        # the stored values are the reply's own, exactly as sent.
-        times = list(map(time_of, page))
+        # Every item is checked as decoding checks it (acceptor_for), without building the
+        # models, and its time read from the wire; a page that fails the check is decoded, so
+        # one item that does not match raises ResponseValidationError before anything of the
+        # page is stored. The stored values are the reply's own, exactly as sent.
+        times: list[Any] | None = None
+        if accepts is not None and all(map(accepts, page.raw_items)):
+            times = list(map(wire_time_of, page.raw_items))
+        if times is None or None in times:
+            times = list(map(time_of, page))
         rows = shape.wire_rows(page.raw_items, times)
         reached_floor = floor is not None and bool(times) and min(times) < floor
         done = reached_floor or not page.next_cursor
