@@ -59,6 +59,10 @@ __all__ = [
 
 logger = logging.getLogger("kalshi_ext.stream")
 
+# A caller's list_subscriptions lost on this many connections in a row (each given up for no
+# reply, see Connection._check_reply) fails with StreamError instead of being sent again.
+MAX_COMMAND_CONNECTIONS = 3
+
 DATA_TYPES: Mapping[str, str] = {
     "fill": "fill",
     "user_order": "user_orders",
@@ -193,6 +197,7 @@ class StreamProtocol:
         self._reconnected: MarkerFactory | None = None
         self._held: list[Event | PendingMessage] | None = None
         self._carried: list[tuple[_Pending, int]] = []
+        self._resent: dict[int, int] = {}  # ticket -> connections a list_subscriptions was lost on
         self.duplicates_dropped = 0
         self.stale_frames_dropped = 0  # frames of a sid unsubscribed or replaced
 
@@ -295,7 +300,17 @@ class StreamProtocol:
         carried, self._carried = self._carried, []
         for pending, ticket in carried:
             if pending.kind == "list_subscriptions":
-                self._send("list_subscriptions", None, pending)
+                # Sent again on the new connection, but not forever: a server that never
+                # answers it would otherwise have every connection given up (no reply).
+                lost_on = self._resent[ticket] = self._resent.get(ticket, 0) + 1
+                if lost_on >= MAX_COMMAND_CONNECTIONS:
+                    del self._resent[ticket]
+                    error = StreamError(
+                        f"list_subscriptions got no reply on {lost_on} connections in a row"
+                    )
+                    self._effects.settle(ticket, None, error)
+                else:
+                    self._send("list_subscriptions", None, pending)
             elif pending.kind == "subscribe":
                 intent = self._intents.get(pending.channel or "")
                 self._effects.settle(ticket, intent.snapshot() if intent else None, None)
@@ -580,6 +595,7 @@ class StreamProtocol:
 
     def _settle(self, pending: _Pending, result: object) -> None:
         if pending.ticket is not None:
+            self._resent.pop(pending.ticket, None)
             self._effects.settle(pending.ticket, result, None)
 
     def _command_failed(self, pending: _Pending, error: StreamError) -> None:

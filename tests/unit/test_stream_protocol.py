@@ -8,7 +8,7 @@ import attrs
 import pytest
 
 from bench._ws_server import FILL_MSG  # the AsyncAPI document's fill example
-from kalshi_ext.stream.errors import StreamCommandError
+from kalshi_ext.stream.errors import StreamCommandError, StreamError
 from kalshi_ext.stream.events import (
     ChannelError,
     Event,
@@ -19,7 +19,12 @@ from kalshi_ext.stream.events import (
     Subscription,
     SubscriptionRestarted,
 )
-from kalshi_ext.stream.protocol import Command, PendingMessage, StreamProtocol
+from kalshi_ext.stream.protocol import (
+    MAX_COMMAND_CONNECTIONS,
+    Command,
+    PendingMessage,
+    StreamProtocol,
+)
 from kalshi_ext.stream.stream import portfolio_decoders
 
 FILL = {key: value for key, value in FILL_MSG.items() if key != "client_order_id"}
@@ -194,6 +199,23 @@ def test_commands_cut_off_by_a_loss_settle_when_the_restore_completes() -> None:
         {"id": rec.sent[-1].id, "type": "ok", "msg": [{"channel": "user_orders", "sid": 3}]}
     )
     assert rec.settled[listed] == ([Subscription("user_orders", None, 3)], None)
+
+
+def test_a_list_subscriptions_lost_on_three_connections_fails_instead_of_looping() -> None:
+    protocol, rec = connect(["fill"])
+    listed = protocol.list_subscriptions()
+    for connection in range(1, MAX_COMMAND_CONNECTIONS + 1):
+        protocol.disconnected()  # e.g. given up for no reply to it
+        rec.sent.clear()
+        protocol.connected(None)
+        protocol.receive({"id": 1, "type": "subscribed", "msg": {"channel": "fill", "sid": 9}})
+        if connection < MAX_COMMAND_CONNECTIONS:
+            assert [c.cmd for c in rec.sent] == ["subscribe", "list_subscriptions"]
+            assert listed not in rec.settled
+    assert [c.cmd for c in rec.sent] == ["subscribe"]  # not sent a fourth time
+    result, error = rec.settled[listed]
+    assert result is None and isinstance(error, StreamError)
+    assert "no reply on 3 connections" in str(error)
 
 
 def test_update_subscription_sends_the_delta_and_keeps_the_servers_list() -> None:
