@@ -166,6 +166,12 @@ def classify_live_event(event: Any) -> tuple[str, Any]:
         if event.channel == "user_orders":
             return "user_order", event.msg
         if event.channel == "market_positions":
+            # The view holds the primary account's positions, as /portfolio/positions lists
+            # them by default: a subaccount's position (its number in `subaccount`) is not
+            # mixed in under the same ticker.
+            subaccount = getattr(event.msg, "subaccount", None)
+            if isinstance(subaccount, int) and subaccount != 0:
+                return "other", None
             return "market_position", event.msg
         if event.channel == "fill":
             return _stream_fill(event.msg)

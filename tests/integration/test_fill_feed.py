@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -299,3 +300,34 @@ def test_closing_from_another_thread_between_two_fills_hands_over_no_more(
     point = feed.resume_point
     assert point.last_fill_id == first.fill_id
     assert [fill_id for fill_id, _ in point.delivered] == [first.fill_id]
+
+
+def test_live_portfolio_keeps_a_subaccounts_position_out_of_the_primary_view(
+    client: Client, kalshi_exchange: LocalExchange
+) -> None:
+    number = client.create_subaccount().subaccount_number
+    client.apply_subaccount_transfer(
+        client_transfer_id=str(uuid.uuid4()),
+        from_subaccount=0,
+        to_subaccount=number,
+        amount_cents=500,
+    )
+    with client.live_portfolio(reconcile_every_s=0.3) as live:
+        best_ask = kalshi_exchange.book(TICKER).best_ask
+        assert best_ask is not None
+        client.create_order(
+            ticker=TICKER,
+            side="bid",
+            count=1,
+            price=Decimal(best_ask) / 100,
+            subaccount=number,
+        )
+        changes = live.changes()
+        # A reconcile after the subaccount's fill: the view is the primary account's, as
+        # /portfolio/positions lists it (the subaccount's position is not mixed in).
+        for change in changes:
+            if type(change).__name__ == "Reconciled":
+                break
+        assert TICKER not in live.positions
+        primary = {p.ticker for p in client.iter_market_positions()}
+        assert set(live.positions) == primary

@@ -223,3 +223,20 @@ def test_a_snapshot_lagging_a_cancel_does_not_bring_the_order_back_to_resting() 
 def test_an_empty_market_tickers_list_is_a_clear_error_not_an_empty_view() -> None:
     with pytest.raises(ValueError, match="market_tickers"):
         PortfolioState([])
+
+
+def test_a_subaccounts_position_message_is_not_mixed_into_the_primary_view() -> None:
+    from kalshi_ext.feed_io import classify_live_event
+    from kalshi_ext.stream.events import StreamMessage
+
+    primary = StreamMessage("market_positions", 1, None, stream_position("2.00"))
+    assert classify_live_event(primary) == ("market_position", primary.msg)
+    explicit = StreamPosition.from_dict({**stream_position("2.00").to_dict(), "subaccount": 0})
+    assert classify_live_event(StreamMessage("market_positions", 1, None, explicit))[0] == (
+        "market_position"
+    )
+    other = StreamPosition.from_dict({**stream_position("5.00").to_dict(), "subaccount": 3})
+    assert classify_live_event(StreamMessage("market_positions", 1, None, other)) == (
+        "other",
+        None,
+    )
