@@ -275,9 +275,9 @@ class FillFeed(_FeedBase):
                     timeout = action.timeout
                     while True:
                         events = _next_events_sync(stream, timeout)
+                        if self._closed:  # closed from another thread: nothing more after it
+                            return
                         if events is None:  # the stream was closed under the feed
-                            if self._closed:
-                                return
                             raise _client_closed()
                         fills = steady_fills(policy, events, plain_stream_fills)
                         if fills is None:
@@ -319,14 +319,18 @@ class FillFeed(_FeedBase):
         fills: Any = self._fills  # a generator object (gi_frame, gi_running)
         if fills.gi_frame is None:
             return  # closed or finished already
+        if self._iterating is None or self._iterating == threading.get_ident():
+            # Not started, or this thread's own (paused at a yield): closed here.
+            # ValueError: another thread started it meanwhile; it ends seeing _closed.
+            with contextlib.suppress(ValueError):
+                fills.close()
+            return
+        # Another thread iterates: closing the generator here would race its next(). The
+        # stream is closed (a wait inside next() ends at once) and that thread ends the
+        # generator at its next step, seeing _closed.
         stream = self._open_stream
-        if stream is not None and self._iterating != threading.get_ident():
-            stream.close()  # ends a wait inside next() in the iterating thread
-        if fills.gi_running:
-            return  # that thread ends the generator at its next step, seeing _closed
-        # ValueError: the iterating thread resumed it meanwhile; it ends there, seeing _closed.
-        with contextlib.suppress(ValueError):
-            fills.close()  # the stream's block exits here (quickly, if it was closed above)
+        if stream is not None:
+            stream.close()
 
     def __enter__(self) -> Self:
         return self
@@ -385,15 +389,19 @@ class AsyncFillFeed(_FeedBase):
                             if self._closed:
                                 return
                             raise _client_closed() from None
+                        if self._closed:  # closed from another task: nothing more after it
+                            return
                         fills = steady_fills(policy, events, plain_stream_fills)
                         if fills is None:
                             break
                         # Decided already: no per-fill hop through the flow. Then the next
-                        # batch is awaited here, as the flow's next Receive would ask. (No
-                        # check of _closed per fill, unlike FillFeed: between two yields of a
-                        # batch no other task runs, and aclose() closes a suspended feed.)
+                        # batch is awaited here, as the flow's next Receive would ask. The
+                        # check follows each yield (the consumer may await, and another task
+                        # close the feed, while it holds a fill), as in FillFeed.
                         for fill in fills:
                             yield fill
+                            if self._closed:
+                                return
                         timeout = policy.seconds_until_due()
                     action = flow.send(events)
                 else:
@@ -423,16 +431,16 @@ class AsyncFillFeed(_FeedBase):
         fills: Any = self._fills  # an async generator object (ag_frame, ag_running)
         if fills.ag_frame is None:
             return  # closed or finished already
+        if self._iterating is None or self._iterating is asyncio.current_task():
+            if not fills.ag_running:  # not started, or this task's own, paused at a yield
+                await fills.aclose()
+            return
+        # Another task iterates: closing the generator here would race its next __anext__().
+        # The stream is closed (a wait inside it ends at once) and that task ends the
+        # generator at its next step, seeing _closed.
         stream = self._open_stream
-        if stream is not None and self._iterating is not asyncio.current_task():
-            await stream.close()  # ends a wait inside __anext__() in the iterating task
-        if fills.ag_running:
-            return  # that task ends the generator at its next step, seeing _closed
-        try:
-            await fills.aclose()
-        except RuntimeError as error:
-            if "already running" not in str(error):
-                raise  # the iterating task resumed it meanwhile: it ends there
+        if stream is not None:
+            await stream.close()
 
     async def __aenter__(self) -> Self:
         return self

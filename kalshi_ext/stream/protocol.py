@@ -600,6 +600,8 @@ class StreamProtocol:
 
     def _command_failed(self, pending: _Pending, error: StreamError) -> None:
         """A refused command: the caller's gets the error; the stream's own fails the stream."""
+        if pending.ticket is not None:
+            self._resent.pop(pending.ticket, None)
         channel = pending.channel or ""
         if pending.kind == "subscribe":
             self._restoring.discard(channel)

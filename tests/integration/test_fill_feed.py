@@ -331,3 +331,44 @@ def test_live_portfolio_keeps_a_subaccounts_position_out_of_the_primary_view(
         assert TICKER not in live.positions
         primary = {p.ticker for p in client.iter_market_positions()}
         assert set(live.positions) == primary
+
+
+async def test_closing_an_async_feed_while_its_consumer_holds_a_fill_hands_over_no_more(
+    kalshi_exchange: LocalExchange,
+) -> None:
+    async with kalshi_exchange.async_client(ws_base_url=kalshi_exchange.ws_url, **FAST) as client:
+        feed = client.watch_fills(**NO_PERIODIC)
+        got: list[Fill] = []
+        holding = asyncio.Event()
+        release = asyncio.Event()
+
+        async def read() -> None:
+            async for fill in feed:
+                got.append(fill)
+                holding.set()
+                await release.wait()  # the consumer awaits while it holds the fill
+
+        reader = asyncio.create_task(read())
+        deadline = time.monotonic() + 10
+        while feed.backfills == 0 and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        for _ in range(3):  # three fills (one crossing order each)
+            best_ask = kalshi_exchange.book(TICKER).best_ask
+            assert best_ask is not None
+            await client.create_order(
+                ticker=TICKER, side="bid", count=1, price=Decimal(best_ask) / 100
+            )
+        await asyncio.wait_for(holding.wait(), 10)
+        await asyncio.sleep(0.2)  # the other fills are in the stream's buffer by now
+        assert len(kalshi_exchange.fills) == 3
+        # From another task than the reader's; the reader asks for its next fill while the
+        # close is still under way (closing the generator there would race that request).
+        closing = asyncio.create_task(feed.aclose())
+        await asyncio.sleep(0)
+        release.set()
+        await asyncio.wait_for(closing, 10)
+        await asyncio.wait_for(reader, 10)
+        assert len(got) == 1
+        point = feed.resume_point
+        assert point.last_fill_id == got[0].fill_id
+        assert [fill_id for fill_id, _ in point.delivered] == [got[0].fill_id]
