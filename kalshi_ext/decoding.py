@@ -252,8 +252,7 @@ def _compile(
             lines.append(f"v = d.get({field.key!r}, _UNSET)")
             lines.append("if v is not _UNSET:")
             lines.append("    n += 1")
-        present = [] if field.required else ["v is not _UNSET"]
-        present += ["v is not None"] if field.nullable else []
+        present = _present(field)
         if field.convert is not None and present:
             lines.append(f"if {' and '.join(present)}:")
             lines.append(f"    v = _c{number}(v)")
@@ -281,6 +280,13 @@ def _compile(
     return namespace["strict"], namespace["guarded"], namespace["accepts"]
 
 
+def _present(field: _Field) -> list[str]:
+    """The tests, on the value `v` read for the field, under which the general path converts
+    it: present (if optional) and not null (if nullable)."""
+    present = [] if field.required else ["v is not _UNSET"]
+    return present + (["v is not None"] if field.nullable else [])
+
+
 def _accepts_source(fields: list[_Field], namespace: dict[str, Any]) -> str:
     """`accepts(d)`: the general path of the decoder above (which decodes whatever the
     all-present path does) without building: the required keys, then each conversion."""
@@ -294,8 +300,7 @@ def _accepts_source(fields: list[_Field], namespace: dict[str, Any]) -> str:
         if field.convert is None:
             continue  # read as it is: only its presence (if required) matters
         read = f"d[{field.key!r}]" if field.required else f"d.get({field.key!r}, _UNSET)"
-        present = [] if field.required else ["v is not _UNSET"]
-        present += ["v is not None"] if field.nullable else []
+        present = _present(field)
         lines.append(f"    v = {read}")
         if present:
             lines.append(f"    if {' and '.join(present)}:")
