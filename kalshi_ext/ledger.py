@@ -33,7 +33,6 @@ from typing import Any
 
 import attrs
 
-from kalshi_ext.decoding import acceptor_for
 from kalshi_ext.records import RecordShape
 
 SCHEMA_VERSION = 2
@@ -537,15 +536,13 @@ def _walk(
     )
     shape = RecordShape.of(table.model, table.columns)
     time_of, wire_time_of = table.time_of, table.wire_time_of
-    accepts = acceptor_for(table.model)
     insert = table.insert_sql()
     for page in pager.pages():
-        # Every item is checked as decoding checks it (acceptor_for), without building the
-        # models, and its time read from the wire; a page that fails the check is decoded, so
-        # one item that does not match raises ResponseValidationError before anything of the
-        # page is stored. The stored values are the reply's own, exactly as sent.
+        # An item that does not match its model raises ResponseValidationError before anything
+        # of the page is stored. Items the compiled decoder's check passed give their time from
+        # the wire; otherwise, from the models. The stored values are the reply's own.
         times: list[Any] | None = None
-        if accepts is not None and all(map(accepts, page.raw_items)):
+        if page.validate():
             times = list(map(wire_time_of, page.raw_items))
         if times is None or None in times:
             times = list(map(time_of, page))

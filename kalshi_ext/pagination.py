@@ -25,7 +25,7 @@ from typing import Any, Generic, TypeVar
 import attrs
 import httpx
 
-from kalshi_ext.decoding import decoder_for, model_hints, union_members
+from kalshi_ext.decoding import acceptor_for, decoder_for, model_hints, union_members
 from kalshi_ext.errors import (
     ArgumentTypeError,
     InvalidArgumentError,
@@ -132,12 +132,24 @@ class Page(Generic[T]):
         For writing values exactly as the API sent them (a price "0.5100" stays "0.5100", a
         date-time keeps its offset and fractional digits), without building models. The reply's
         envelope was checked when the page arrived (the item list is a list, the cursor a
-        string), but the items themselves are checked only when decoded: iterate the page (or
-        read ``items``) to have an item that does not match its model raise
+        string), but the items themselves are checked only when decoded or by ``validate()``:
+        call it (or iterate the page) to have an item that does not match its model raise
         ResponseValidationError, as `kalshi-portfolio export` and `sync` do before writing.
         The list and its dicts are the page's own, shared with its decoding: read, don't modify.
         """
         return self._raw_items
+
+    def validate(self) -> bool:
+        """Check every item as decoding checks it, raising ResponseValidationError for one that
+        does not match its model (as iterating would), without building the models when every
+        item passes the compiled decoder's check (``decoding.acceptor_for``): then True, and
+        each item is known to read as its model does. False: the page was decoded to check it.
+        For callers that write ``raw_items`` (`kalshi-portfolio export` and `sync`)."""
+        accepts = acceptor_for(self._shape.item_model)
+        if accepts is not None and all(map(accepts, self._raw_items)):
+            return True
+        collections.deque(self._decode_each(), maxlen=0)
+        return False
 
     def has_next_page(self) -> bool:
         return bool(self.next_cursor)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import collections
 import csv
 from typing import IO, Any
 
@@ -68,7 +67,6 @@ def export(
     """
     from kalshi_ext.cli.output import PageProgress, output_file
     from kalshi_ext.cli.session import open_client
-    from kalshi_ext.decoding import acceptor_for
 
     spec = KINDS[kind]
     path = out or f"{kind}.{file_format}"
@@ -79,14 +77,10 @@ def export(
         with PageProgress(f"export {kind}") as progress:
             write = _csv_writer(spec, stream) if file_format == "csv" else _jsonl_writer(stream)
             keep = None if spec.time_filter else _window(spec, since, until)
-            accepts = acceptor_for(_model(spec))
             for page in pager.pages():
-                # Every item is checked as decoding checks it (required keys, dates, enums), so
-                # one that does not match raises ResponseValidationError as iter_* would; a page
-                # that fails the check is decoded to raise just that. The values written are the
-                # reply's own.
-                if accepts is None or not all(map(accepts, page.raw_items)):
-                    collections.deque(page, maxlen=0)
+                # An item that does not match its model raises ResponseValidationError, as
+                # iter_* would; the values written are the reply's own.
+                page.validate()
                 raw = page.raw_items if keep is None else list(filter(keep, page.raw_items))
                 write(raw)
                 progress.page(len(raw))
