@@ -228,6 +228,18 @@ class _FeedBase:
         """Pass it as ``since=`` after a restart to continue after the last fill handed over."""
         return self._policy.resume_point
 
+    def _after_wait(self, events: list[Any] | None) -> Iterator[Fill] | None:
+        """What the drivers do with a wait's events (None: the stream ended): the fills to
+        hand over straight from the batch (none once the feed was closed from another thread
+        or task: the driver then stops), or None to give the events to the flow."""
+        if self._closed:
+            return iter(())
+        if events is None:  # the stream was closed under the feed: the client's close()
+            raise _client_closed()
+        # Decided already: no per-fill hop through the flow. The driver then waits for the
+        # next batch itself, as the flow's next Receive would.
+        return steady_fills(self._policy, events, plain_stream_fills)
+
 
 def _client_closed() -> ClientClosedError:
     # Only the client's close() ends the feed's stream under it: a loop over the feed that just
@@ -275,21 +287,17 @@ class FillFeed(_FeedBase):
                     timeout = action.timeout
                     while True:
                         events = _next_events_sync(stream, timeout)
-                        if self._closed:  # closed from another thread: nothing more after it
-                            return
-                        if events is None:  # the stream was closed under the feed
-                            raise _client_closed()
-                        fills = steady_fills(policy, events, plain_stream_fills)
+                        fills = self._after_wait(events)
                         if fills is None:
                             break
-                        # Decided already: no per-fill hop through the flow. Then the next
-                        # batch is awaited here, as the flow's next Receive would ask. The
-                        # check follows each yield: a fill not taken from `fills` stays out
-                        # of the resume point.
+                        # The check follows each yield: a fill not taken from `fills` stays
+                        # out of the resume point.
                         for fill in fills:
                             yield fill
                             if self._closed:
                                 return
+                        if self._closed:
+                            return
                         timeout = policy.seconds_until_due()
                     action = flow.send(events)
                 else:
@@ -384,24 +392,22 @@ class AsyncFillFeed(_FeedBase):
                     timeout = action.timeout
                     while True:
                         try:
-                            events = await stream.next_batch(_BATCH, timeout=timeout)
-                        except StopAsyncIteration:  # the stream was closed under the feed
-                            if self._closed:
-                                return
-                            raise _client_closed() from None
-                        if self._closed:  # closed from another task: nothing more after it
-                            return
-                        fills = steady_fills(policy, events, plain_stream_fills)
+                            events: list[Any] | None = await stream.next_batch(
+                                _BATCH, timeout=timeout
+                            )
+                        except StopAsyncIteration:
+                            events = None
+                        fills = self._after_wait(events)
                         if fills is None:
                             break
-                        # Decided already: no per-fill hop through the flow. Then the next
-                        # batch is awaited here, as the flow's next Receive would ask. The
-                        # check follows each yield (the consumer may await, and another task
-                        # close the feed, while it holds a fill), as in FillFeed.
+                        # The check follows each yield (the consumer may await, and another
+                        # task close the feed, while it holds a fill), as in FillFeed.
                         for fill in fills:
                             yield fill
                             if self._closed:
                                 return
+                        if self._closed:
+                            return
                         timeout = policy.seconds_until_due()
                     action = flow.send(events)
                 else:
